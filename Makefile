@@ -1,0 +1,30 @@
+# The two commands: `make run` and `make test`. Both install into .venv first, and both can be
+# run again at any time.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test fixtures
+
+$(INSTALLED): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed." or 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+run: $(INSTALLED)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py prepare_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(INSTALLED)
+	$(PY) -m pytest
+
+# Rebuild fixtures/seed.json after editing fixtures/seed.toml (a scratch database, then gone).
+fixtures: $(INSTALLED)
+	rm -f .build-seed.sqlite3
+	DATABASE_URL=sqlite:///.build-seed.sqlite3 DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///.build-seed.sqlite3 DEBUG=1 $(PY) manage.py build_seed
+	rm -f .build-seed.sqlite3

@@ -1,0 +1,262 @@
+"""The fact-checker's admin.
+
+Existing rows on a claim's page are listed read-only, with their relations loaded in the same
+few queries, and link to their own pages for editing; blank rows below add new ones. Editable
+rows would render a widget per relation per row, each with a query of its own, and a claim with
+hundreds of appearances would then cost hundreds of queries.
+"""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimRelation,
+    Derivation,
+    Review,
+    Story,
+    StoryClaim,
+    Topic,
+)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+
+
+class ListingInline(admin.TabularInline):
+    """Existing rows shown read-only (delete allowed); edited on their own page."""
+
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AddingInline(admin.TabularInline):
+    """Blank rows only, for adding."""
+
+    extra = 1
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class AppearanceListingInline(ListingInline):
+    model = Appearance
+    verbose_name_plural = "appearances, from origin to latest"
+    fields = ("key", "document", "date", "speaker", "stance", "quote", "derives_from")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        derivations = Derivation.objects.select_related("derived_from").order_by("derived_from__key")
+        return (
+            super()
+            .get_queryset(request)
+            .origins_first()
+            .select_related("document__publisher", "speaker", "excerpt")
+            .prefetch_related(Prefetch("derivations_out", queryset=derivations))
+        )
+
+    @admin.display(description="date")
+    def date(self, appearance):
+        return appearance.document.date_display
+
+    @admin.display(description="quote")
+    def quote(self, appearance):
+        return appearance.excerpt.short_quote if appearance.excerpt else appearance.note
+
+    @admin.display(description="derives from")
+    def derives_from(self, appearance):
+        links = appearance.derivations_out.all()
+        if not links:
+            return "— origin —"
+        return format_html_join(
+            ", ", "{} {}", ((link.get_kind_display(), link.derived_from.key) for link in links)
+        )
+
+
+class AppearanceAddingInline(AddingInline):
+    model = Appearance
+    verbose_name_plural = "add appearances"
+    fields = ("key", "document", "excerpt", "speaker", "stance", "note")
+    autocomplete_fields = ("document", "excerpt", "speaker")
+
+
+class RelationAddingInline(AddingInline):
+    model = ClaimRelation
+    fk_name = "from_claim"
+    verbose_name_plural = "add relations to other claims"
+    fields = ("kind", "to_claim", "note")
+    autocomplete_fields = ("to_claim",)
+
+
+class ReviewListingInline(ListingInline):
+    model = Review
+    can_delete = False
+    show_change_link = False
+    verbose_name_plural = "reviews"
+    fields = ("created_at", "reviewer", "decision", "status_before", "status_after", "verdict", "credibility", "rationale")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer")
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ("label", "status", "verdict", "credibility", "likelihood", "appearance_count", "event_date")
+    list_filter = ("status", "verdict", "credibility", "likelihood", "topics")
+    search_fields = ("label", "slug", "statement", "subjects__name")
+    autocomplete_fields = ("subjects", "topics")
+    readonly_fields = ("status", "verdict", "credibility", "likelihood", "related_claims")
+    inlines = (AppearanceListingInline, AppearanceAddingInline, RelationAddingInline, ReviewListingInline)
+    fieldsets = (
+        (None, {"fields": ("label", "slug", "statement", "subjects", "topics", ("event_date", "event_date_precision"))}),
+        ("Assessment", {"fields": (("status", "verdict"), ("credibility", "likelihood"), "public_summary", "internal_notes")}),
+        ("Related claims", {"fields": ("related_claims",)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_appearance_count()
+
+    @admin.display(description="appearances", ordering="appearance_count")
+    def appearance_count(self, claim):
+        return claim.appearance_count
+
+    @admin.display(description="event date", ordering="event_date")
+    def event_date(self, claim):
+        return claim.event_date_display
+
+    @admin.display(description="relations (both directions)")
+    def related_claims(self, claim):
+        relations = ClaimRelation.objects.involving(claim).select_related("from_claim", "to_claim")
+        rows = []
+        for relation in relations:
+            label, other = relation.label_from(claim)
+            rows.append(
+                (
+                    label,
+                    reverse("admin:claims_claim_change", args=[other.pk]),
+                    other.label,
+                    reverse("admin:claims_claimrelation_change", args=[relation.pk]),
+                )
+            )
+        if not rows:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li>{} <a href="{}">{}</a> (<a href="{}">edit</a>)</li>', rows),
+        )
+
+
+class DerivationInline(admin.TabularInline):
+    model = Derivation
+    fk_name = "appearance"
+    fields = ("kind", "derived_from")
+    extra = 1
+    verbose_name_plural = "derives from"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self.parent_appearance = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "derived_from":
+            parent = self.parent_appearance
+            queryset = Appearance.objects.select_related("document__publisher", "speaker")
+            kwargs["queryset"] = queryset.filter(claim=parent.claim).exclude(pk=parent.pk) if parent else queryset.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(admin.ModelAdmin):
+    list_display = ("claim", "key", "document", "speaker", "stance")
+    list_filter = ("stance", "document__kind")
+    list_select_related = ("claim", "document", "speaker")
+    search_fields = ("key", "claim__label", "document__title", "speaker__name", "excerpt__quote")
+    autocomplete_fields = ("claim", "document", "excerpt", "speaker")
+    inlines = (DerivationInline,)
+
+
+@admin.register(Derivation)
+class DerivationAdmin(admin.ModelAdmin):
+    list_display = ("claim", "appearance", "kind", "derived_from")
+    list_filter = ("kind",)
+    list_select_related = (
+        "claim",
+        "appearance__document__publisher",
+        "appearance__speaker",
+        "derived_from__document__publisher",
+        "derived_from__speaker",
+    )
+    search_fields = ("claim__label", "appearance__key", "derived_from__key")
+    autocomplete_fields = ("appearance", "derived_from")
+    fields = ("claim", "appearance", "kind", "derived_from")
+    readonly_fields = ("claim",)
+
+
+@admin.register(ClaimRelation)
+class ClaimRelationAdmin(admin.ModelAdmin):
+    list_display = ("from_claim", "kind", "to_claim")
+    list_filter = ("kind",)
+    list_select_related = ("from_claim", "to_claim")
+    search_fields = ("from_claim__label", "to_claim__label", "note")
+    autocomplete_fields = ("from_claim", "to_claim")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Reviews are the record of our judgements: read here, made through the claim's workflow."""
+
+    list_display = ("claim", "decision", "status_before", "status_after", "verdict", "credibility", "reviewer", "created_at")
+    list_filter = ("decision", "verdict", "status_after", "reviewer")
+    list_select_related = ("claim", "reviewer")
+    search_fields = ("claim__label", "rationale")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StoryClaimInline(admin.TabularInline):
+    model = StoryClaim
+    fields = ("claim", "usage", "note")
+    autocomplete_fields = ("claim",)
+    extra = 1
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("title", "status", "published_at")
+    list_filter = ("status",)
+    search_fields = ("title", "slug", "url")
+    date_hierarchy = "published_at"
+    inlines = (StoryClaimInline,)
+
+
+@admin.register(StoryClaim)
+class StoryClaimAdmin(admin.ModelAdmin):
+    list_display = ("story", "usage", "claim")
+    list_filter = ("usage",)
+    list_select_related = ("story", "claim")
+    search_fields = ("story__title", "claim__label")
+    autocomplete_fields = ("story", "claim")

@@ -1,0 +1,630 @@
+"""What is asserted, where it appears, how it travelled, and what we think of it."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+from django.utils.text import slugify
+
+from sources.dates import DatePrecision, format_partial_date, partial_date_constraint, partial_date_errors, period_start
+from sources.models import Document, Excerpt, Source
+from sources.validation import ValidatedModel
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    VETTED = "vetted", "vetted"
+    DISPUTED = "disputed", "disputed"
+    RETRACTED = "retracted", "retracted"
+
+
+class Verdict(models.TextChoices):
+    """Our rating of a claim; the numbers are schema.org ClaimReview ratingValue (1 worst, 5 best)."""
+
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    UNPROVEN = "unproven", "Unproven"
+
+
+VERDICT_RATING = {
+    Verdict.FALSE: 1,
+    Verdict.MOSTLY_FALSE: 2,
+    Verdict.MIXED: 3,
+    Verdict.MOSTLY_TRUE: 4,
+    Verdict.TRUE: 5,
+}
+
+
+class Credibility(models.IntegerChoices):
+    """Information credibility, the number of the Admiralty code."""
+
+    CONFIRMED = 1, "1 — confirmed by other sources"
+    PROBABLY_TRUE = 2, "2 — probably true"
+    POSSIBLY_TRUE = 3, "3 — possibly true"
+    DOUBTFUL = 4, "4 — doubtful"
+    IMPROBABLE = 5, "5 — improbable"
+    CANNOT_BE_JUDGED = 6, "6 — truth cannot be judged"
+
+
+class Likelihood(models.TextChoices):
+    """ICD 203 expressions of likelihood."""
+
+    ALMOST_NO_CHANCE = "almost_no_chance", "almost no chance (1–5%)"
+    VERY_UNLIKELY = "very_unlikely", "very unlikely (5–20%)"
+    UNLIKELY = "unlikely", "unlikely (20–45%)"
+    ROUGHLY_EVEN = "roughly_even", "roughly even chance (45–55%)"
+    LIKELY = "likely", "likely (55–80%)"
+    VERY_LIKELY = "very_likely", "very likely (80–95%)"
+    ALMOST_CERTAIN = "almost_certain", "almost certain (95–99%)"
+
+
+class ReviewDecision(models.TextChoices):
+    SUBMIT = "submit", "submit for review"
+    APPROVE = "approve", "approve (vet)"
+    DISPUTE = "dispute", "dispute"
+    RETRACT = "retract", "retract"
+    REOPEN = "reopen", "reopen for review"
+
+
+# The only ways a claim's status moves: (status before, decision) -> status after.
+STATUS_TRANSITIONS = {
+    (ClaimStatus.DRAFT, ReviewDecision.SUBMIT): ClaimStatus.IN_REVIEW,
+    (ClaimStatus.IN_REVIEW, ReviewDecision.APPROVE): ClaimStatus.VETTED,
+    (ClaimStatus.VETTED, ReviewDecision.DISPUTE): ClaimStatus.DISPUTED,
+    (ClaimStatus.VETTED, ReviewDecision.RETRACT): ClaimStatus.RETRACTED,
+    (ClaimStatus.VETTED, ReviewDecision.REOPEN): ClaimStatus.IN_REVIEW,
+    (ClaimStatus.DISPUTED, ReviewDecision.REOPEN): ClaimStatus.IN_REVIEW,
+    (ClaimStatus.RETRACTED, ReviewDecision.REOPEN): ClaimStatus.IN_REVIEW,
+}
+
+
+class TopicQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Topic(ValidatedModel):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, blank=True, help_text="Made from the name when left empty.")
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+
+
+class ClaimQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def vetted(self):
+        return self.filter(status=ClaimStatus.VETTED)
+
+    def awaiting_review(self):
+        return self.filter(status=ClaimStatus.IN_REVIEW)
+
+    def with_appearance_count(self):
+        return self.annotate(appearance_count=Count("appearances", distinct=True))
+
+
+class Claim(ValidatedModel):
+    """One assertion, stated neutrally, with what we think of it."""
+
+    label = models.CharField(max_length=200, help_text="A short name, e.g. “US–Sinaloa immunity deal”.")
+    slug = models.SlugField(max_length=200, unique=True, blank=True, help_text="Made from the name when left empty.")
+    statement = models.TextField(help_text="The assertion, stated neutrally.")
+    subjects = models.ManyToManyField(Source, blank=True, related_name="claims_about", help_text="Who the claim is about.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    event_date = models.DateField(null=True, blank=True, help_text="When the claimed event happened, where known.")
+    event_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, blank=True, verbose_name="event date known to the"
+    )
+    status = models.CharField(max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT, editable=False)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True, editable=False)
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility.choices, null=True, blank=True, editable=False, help_text="Admiralty information credibility."
+    )
+    likelihood = models.CharField(max_length=20, choices=Likelihood.choices, blank=True, editable=False)
+    public_summary = models.TextField(blank=True, help_text="Shown to readers once the claim is vetted.")
+    internal_notes = models.TextField(blank=True, help_text="Never published.")
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values),
+                name="claim_status_valid",
+                violation_error_message="Unknown review status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["", *Verdict.values]),
+                name="claim_verdict_valid",
+                violation_error_message="Unknown verdict.",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__isnull=True) | Q(credibility__in=Credibility.values),
+                name="claim_credibility_on_scale",
+                violation_error_message="Credibility must be a number from 1 to 6 (Admiralty code).",
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood__in=["", *Likelihood.values]),
+                name="claim_likelihood_on_scale",
+                violation_error_message="Likelihood must be one of the ICD 203 expressions.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.VETTED) | (~Q(verdict="") & Q(credibility__isnull=False)),
+                name="claim_vetted_has_verdict",
+                violation_error_message="A vetted claim has a verdict and a credibility.",
+            ),
+            partial_date_constraint("event_date", "event_date_precision", "claim_event_date_has_precision"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.label)[:200]
+        if self.event_date and self.event_date_precision:
+            self.event_date = period_start(self.event_date, self.event_date_precision)
+        errors = partial_date_errors(self.event_date, self.event_date_precision, "event_date", "event_date_precision")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def event_date_display(self):
+        return format_partial_date(self.event_date, self.event_date_precision)
+
+    @property
+    def rating_value(self):
+        return VERDICT_RATING.get(self.verdict)
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "asserts"
+    REPORTS = "reports", "reports"
+    DENIES = "denies", "denies"
+    DOUBTS = "doubts", "doubts"
+
+
+class AppearanceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_slug, key):
+        return self.get(claim__slug=claim_slug, key=key)
+
+    def origins_first(self):
+        """Origins (deriving from nothing) first, then by date of their document, unknown dates first."""
+        derives = Derivation.objects.filter(appearance=OuterRef("pk"))
+        return self.annotate(is_derived=Exists(derives)).order_by(
+            "is_derived", F("document__published").asc(nulls_first=True), "key"
+        )
+
+
+class Appearance(ValidatedModel):
+    """The claim as it appears in one document, and who asserts it there."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    key = models.SlugField(max_length=100, blank=True, help_text="A short name, unique within the claim.")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
+    excerpt = models.ForeignKey(
+        Excerpt, null=True, blank=True, on_delete=models.PROTECT, related_name="appearances",
+        help_text="The passage of the document that carries the claim.",
+    )
+    speaker = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="appearances",
+        help_text="Who asserts the claim in this document.",
+    )
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    note = models.TextField(blank=True, help_text="E.g. how we know what a document we have no copy of said.")
+    derived_from = models.ManyToManyField(
+        "self", through="Derivation", through_fields=("appearance", "derived_from"),
+        symmetrical=False, related_name="derivatives", blank=True,
+    )
+
+    objects = AppearanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "key"],
+                name="appearance_key_unique_in_claim",
+                violation_error_message="This claim already has an appearance with this key.",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values),
+                name="appearance_stance_valid",
+                violation_error_message="Stance must be asserts, reports, denies or doubts.",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.speaker or self.document.publisher or "unknown speaker"
+        return f"{who} in “{self.document.title}” ({self.document.date_display})"
+
+    def natural_key(self):
+        return (*self.claim.natural_key(), self.key)
+
+    natural_key.dependencies = ["claims.claim", "sources.document", "sources.excerpt", "sources.source"]
+
+    def clean(self):
+        if self.excerpt_id and self.document_id and self.excerpt.document_id != self.document_id:
+            raise ValidationError({"excerpt": f"This excerpt is from “{self.excerpt.document.title}”, not from this appearance's document."})
+        if not self.key and self.document_id and self.claim_id:
+            self.key = self._free_key(slugify(self.document.slug)[:90])
+
+    def _free_key(self, base):
+        taken = set(self.claim.appearances.exclude(pk=self.pk).values_list("key", flat=True))
+        key, number = base, 2
+        while key in taken:
+            key, number = f"{base}-{number}", number + 1
+        return key
+
+
+class DerivationKind(models.TextChoices):
+    QUOTES = "quotes", "quotes"
+    CITES = "cites", "cites"
+    RELAYS = "relays", "relays"
+    LEAKS = "leaks", "releases a leak of"
+
+
+class DerivationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_slug, appearance_key, derived_from_key):
+        return self.get(claim__slug=claim_slug, appearance__key=appearance_key, derived_from__key=derived_from_key)
+
+    def leads_from(self, start_id, target_id, excluding_id=None):
+        """Does a chain of derivations lead from appearance `start_id` back to `target_id`?
+
+        One recursive query, whatever the depth; UNION (not UNION ALL) keeps it finite even on
+        a graph that already holds a cycle.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"""
+            WITH RECURSIVE ancestors(id) AS (
+                SELECT derived_from_id FROM {table} WHERE appearance_id = %s AND id <> %s
+                UNION
+                SELECT d.derived_from_id FROM {table} d JOIN ancestors a ON d.appearance_id = a.id
+                WHERE d.id <> %s
+            )
+            SELECT 1 FROM ancestors WHERE id = %s LIMIT 1
+        """
+        excluded = excluding_id if excluding_id is not None else -1
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [start_id, excluded, excluded, target_id])
+            return cursor.fetchone() is not None
+
+
+class Derivation(ValidatedModel):
+    """One hop of attribution: `appearance` derives from `derived_from` (quotes it, cites it, relays it)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="derivations", editable=False)
+    appearance = models.ForeignKey(Appearance, on_delete=models.CASCADE, related_name="derivations_out")
+    derived_from = models.ForeignKey(Appearance, on_delete=models.CASCADE, related_name="derivations_in")
+    kind = models.CharField(max_length=10, choices=DerivationKind.choices)
+
+    objects = DerivationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "appearance", "derived_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appearance", "derived_from"],
+                name="derivation_unique_pair",
+                violation_error_message="This appearance already derives from that one.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(appearance=F("derived_from")),
+                name="derivation_not_from_itself",
+                violation_error_message="An appearance cannot derive from itself.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DerivationKind.values),
+                name="derivation_kind_valid",
+                violation_error_message="Kind must be quotes, cites, relays or leaks.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.appearance} {self.get_kind_display()} {self.derived_from}"
+
+    def natural_key(self):
+        return (*self.appearance.natural_key(), self.derived_from.key)
+
+    natural_key.dependencies = ["claims.appearance"]
+
+    def clean(self):
+        if not (self.appearance_id and self.derived_from_id):
+            return
+        appearance, derived_from = self.appearance, self.derived_from
+        if appearance.claim_id != derived_from.claim_id or (self.claim_id and self.claim_id != appearance.claim_id):
+            raise ValidationError(
+                {"derived_from": "An appearance can only derive from another appearance of the same claim."}
+            )
+        self.claim_id = appearance.claim_id
+        if derived_from.document.is_definitely_later_than(appearance.document):
+            raise ValidationError(
+                {
+                    "derived_from": f"“{derived_from.document.title}” ({derived_from.document.date_display}) "
+                    f"is dated after “{appearance.document.title}” ({appearance.document.date_display}): "
+                    "an appearance cannot derive from a later document."
+                }
+            )
+        if appearance.pk != derived_from.pk and Derivation.objects.leads_from(
+            derived_from.pk, appearance.pk, excluding_id=self.pk
+        ):
+            raise ValidationError(
+                {"derived_from": f"“{derived_from}” already derives, directly or not, from this appearance: this link would make a cycle."}
+            )
+
+
+class RelationKind(models.TextChoices):
+    CONTRADICTS = "contradicts", "contradicts"
+    SUPPORTS = "supports", "supports"
+    REFINES = "refines", "refines"
+    DUPLICATES = "duplicates", "duplicates"
+
+
+SYMMETRIC_RELATION_KINDS = [RelationKind.CONTRADICTS, RelationKind.DUPLICATES]
+
+# How a directed relation reads from its target's side ("A supports B": B is "supported by" A).
+INVERSE_RELATION_LABELS = {
+    RelationKind.CONTRADICTS: "contradicts",
+    RelationKind.DUPLICATES: "duplicates",
+    RelationKind.SUPPORTS: "supported by",
+    RelationKind.REFINES: "refined by",
+}
+
+
+class ClaimRelationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, from_slug, to_slug, kind):
+        return self.get(from_claim__slug=from_slug, to_claim__slug=to_slug, kind=kind)
+
+    def involving(self, claim):
+        return self.filter(Q(from_claim=claim) | Q(to_claim=claim))
+
+
+class ClaimRelation(ValidatedModel):
+    """A link between two claims. Contradicts and duplicates are symmetric: one row, shown from both sides."""
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=20, choices=RelationKind.choices)
+    note = models.TextField(blank=True)
+
+    objects = ClaimRelationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_claim", "kind", "to_claim"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")),
+                name="relation_not_to_itself",
+                violation_error_message="A claim cannot be related to itself: choose another claim.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RelationKind.values),
+                name="relation_kind_valid",
+                violation_error_message="Unknown relation kind.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "kind"],
+                name="relation_unique_per_pair_and_kind",
+                violation_error_message="These two claims are already related this way.",
+            ),
+            models.UniqueConstraint(
+                Least("from_claim", "to_claim"),
+                Greatest("from_claim", "to_claim"),
+                "kind",
+                condition=Q(kind__in=SYMMETRIC_RELATION_KINDS),
+                name="relation_symmetric_once_per_pair",
+                violation_error_message="These two claims are already related this way (in the other direction).",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_claim} {self.get_kind_display()} {self.to_claim}"
+
+    def natural_key(self):
+        return (*self.from_claim.natural_key(), *self.to_claim.natural_key(), self.kind)
+
+    natural_key.dependencies = ["claims.claim"]
+
+    @property
+    def is_symmetric(self):
+        return self.kind in SYMMETRIC_RELATION_KINDS
+
+    def label_from(self, claim):
+        """How this relation reads from `claim`'s side, and the other claim."""
+        if claim.pk == self.from_claim_id:
+            return self.get_kind_display(), self.to_claim
+        return INVERSE_RELATION_LABELS[self.kind], self.from_claim
+
+
+class ReviewQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_slug, created_at):
+        return self.get(claim__slug=claim_slug, created_at=created_at)
+
+
+class Review(ValidatedModel):
+    """A fact-checker's recorded judgement on a claim; every status change is one."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices)
+    status_before = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    status_after = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    credibility = models.PositiveSmallIntegerField(choices=Credibility.choices, null=True, blank=True)
+    likelihood = models.CharField(max_length=20, choices=Likelihood.choices, blank=True)
+    rationale = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "created_at"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "created_at"],
+                name="review_unique_time_per_claim",
+                violation_error_message="This claim already has a review at this exact time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=ReviewDecision.values),
+                name="review_decision_valid",
+                violation_error_message="Unknown review decision.",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["", *Verdict.values]),
+                name="review_verdict_valid",
+                violation_error_message="Unknown verdict.",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__isnull=True) | Q(credibility__in=Credibility.values),
+                name="review_credibility_on_scale",
+                violation_error_message="Credibility must be a number from 1 to 6 (Admiralty code).",
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood__in=["", *Likelihood.values]),
+                name="review_likelihood_on_scale",
+                violation_error_message="Likelihood must be one of the ICD 203 expressions.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=ReviewDecision.APPROVE) | (~Q(verdict="") & Q(credibility__isnull=False)),
+                name="review_approval_has_verdict",
+                violation_error_message="An approval gives a verdict and a credibility.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="review_has_rationale",
+                violation_error_message="A review says why: give a rationale.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} of “{self.claim}” by {self.reviewer} on {self.created_at:%Y-%m-%d %H:%M}"
+
+    def natural_key(self):
+        return (*self.claim.natural_key(), self.created_at)
+
+    natural_key.dependencies = ["claims.claim"]
+
+    def clean(self):
+        expected = STATUS_TRANSITIONS.get((self.status_before, self.decision))
+        if expected is None:
+            raise ValidationError(
+                {"decision": f"A claim that is {ClaimStatus(self.status_before).label} cannot be given the decision “{self.decision}”."}
+            )
+        if self.status_after != expected:
+            raise ValidationError({"status_after": f"This decision moves a claim to {ClaimStatus(expected).label}."})
+
+
+class StoryStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+
+
+class StoryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Story(ValidatedModel):
+    """A piece the newsroom publishes."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, blank=True, help_text="Made from the name when left empty.")
+    url = models.URLField(max_length=1000, blank=True, verbose_name="URL")
+    status = models.CharField(max_length=10, choices=StoryStatus.choices, default=StoryStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    claims = models.ManyToManyField(Claim, through="StoryClaim", related_name="stories", blank=True)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        verbose_name_plural = "stories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=StoryStatus.values),
+                name="story_status_valid",
+                violation_error_message="Unknown story status.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.title)[:200]
+
+
+class ClaimUsage(models.TextChoices):
+    RELIES_ON = "relies_on", "relies on"
+    MENTIONS = "mentions", "mentions"
+    DEBUNKS = "debunks", "debunks"
+
+
+class StoryClaimQuerySet(models.QuerySet):
+    def get_by_natural_key(self, story_slug, claim_slug):
+        return self.get(story__slug=story_slug, claim__slug=claim_slug)
+
+
+class StoryClaim(ValidatedModel):
+    """How a story uses a claim."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="claim_links")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="story_links")
+    usage = models.CharField(max_length=10, choices=ClaimUsage.choices, default=ClaimUsage.RELIES_ON)
+    note = models.TextField(blank=True)
+
+    objects = StoryClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["story", "claim"]
+        verbose_name = "story's claim"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "claim"],
+                name="story_claim_unique",
+                violation_error_message="This story is already linked to this claim.",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage__in=ClaimUsage.values),
+                name="story_claim_usage_valid",
+                violation_error_message="Usage must be relies on, mentions or debunks.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.story} {self.get_usage_display()} {self.claim}"
+
+    def natural_key(self):
+        return (*self.story.natural_key(), *self.claim.natural_key())
+
+    natural_key.dependencies = ["claims.story", "claims.claim"]

@@ -1,0 +1,111 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimRelation,
+    Derivation,
+    DerivationKind,
+    RelationKind,
+    Review,
+    ReviewDecision,
+    Story,
+    StoryClaim,
+    Topic,
+)
+from sources.tests.factories import DocumentFactory, SourceFactory
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda number: f"checker{number}")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda number: f"Topic {number}")
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+        skip_postgeneration_save = True
+
+    label = factory.Sequence(lambda number: f"Claim {number}")
+    slug = factory.Sequence(lambda number: f"claim-{number}")
+    statement = "Something was asserted."
+
+    @factory.post_generation
+    def subjects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.subjects.set(extracted)
+
+
+class AppearanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appearance
+
+    claim = factory.SubFactory(ClaimFactory)
+    key = factory.Sequence(lambda number: f"appearance-{number}")
+    document = factory.SubFactory(DocumentFactory)
+    speaker = factory.SubFactory(SourceFactory)
+
+
+class DerivationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Derivation
+
+    appearance = factory.SubFactory(AppearanceFactory)
+    derived_from = factory.SubFactory(AppearanceFactory, claim=factory.SelfAttribute("..appearance.claim"))
+    kind = DerivationKind.QUOTES
+
+
+class ClaimRelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClaimRelation
+
+    from_claim = factory.SubFactory(ClaimFactory)
+    to_claim = factory.SubFactory(ClaimFactory)
+    kind = RelationKind.CONTRADICTS
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A submission of a draft claim; pass other decisions with matching statuses."""
+
+    class Meta:
+        model = Review
+
+    claim = factory.SubFactory(ClaimFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    decision = ReviewDecision.SUBMIT
+    status_before = "draft"
+    status_after = "in_review"
+    rationale = "Ready for a second pair of eyes."
+    created_at = factory.Sequence(lambda number: datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC) + datetime.timedelta(minutes=number))
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Story
+
+    title = factory.Sequence(lambda number: f"Story {number}")
+    slug = factory.Sequence(lambda number: f"story-{number}")
+
+
+class StoryClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StoryClaim
+
+    story = factory.SubFactory(StoryFactory)
+    claim = factory.SubFactory(ClaimFactory)

@@ -1,0 +1,178 @@
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.models import Claim, ClaimRelation, Derivation, RelationKind
+from claims.services import claim_review
+from claims.tests.factories import (
+    AppearanceFactory,
+    ClaimFactory,
+    ClaimRelationFactory,
+    DerivationFactory,
+    StoryClaimFactory,
+    TopicFactory,
+)
+from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, the page's own rows and a few lookups for filters and inlines; the figure that
+# matters is that it does not grow with the rows (see the paired tests below).
+CHANGELIST_QUERIES = 6
+CLAIM_PAGE_QUERIES = 11
+
+REGISTERED_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"claims", "sources"}]
+
+
+@pytest.fixture
+def one_of_everything(fact_checker):
+    """At least one row of every registered model, linked as in real use."""
+    derivation = DerivationFactory()
+    ExcerptFactory(document=derivation.appearance.document)
+    claim = derivation.claim
+    claim.topics.add(TopicFactory())
+    ClaimRelationFactory(from_claim=claim)
+    StoryClaimFactory(claim=claim)
+    claim_review(claim=claim, reviewer=fact_checker, decision="submit", rationale="Chain traced.")
+
+
+def claim_with_chain(length):
+    """A claim whose appearances quote one another in a line, each in a document with an excerpt."""
+    claim = ClaimFactory()
+    claim.subjects.add(SourceFactory())
+    previous = None
+    for _ in range(length):
+        excerpt = ExcerptFactory()
+        appearance = AppearanceFactory(claim=claim, document=excerpt.document, excerpt=excerpt)
+        if previous:
+            DerivationFactory(appearance=appearance, derived_from=previous)
+        previous = appearance
+    ClaimRelationFactory(from_claim=claim, kind=RelationKind.CONTRADICTS)
+    ClaimRelationFactory(to_claim=claim, kind=RelationKind.SUPPORTS)
+    return claim
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_changelist_renders_for_a_fact_checker(checker_client, one_of_everything, model):
+    response = checker_client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_change_page_renders_for_a_fact_checker(checker_client, one_of_everything, model):
+    obj = model.objects.first()
+    response = checker_client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for model in REGISTERED_MODELS if model._meta.model_name != "review"],  # reviews come from the workflow
+    ids=lambda model: model._meta.label,
+)
+def test_add_page_renders_for_a_fact_checker(checker_client, one_of_everything, model):
+    response = checker_client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add"))
+    assert response.status_code == 200
+
+
+def test_claim_changelist_of_fifty_claims_runs_a_constant_number_of_queries(checker_client, django_assert_max_num_queries):
+    url = reverse("admin:claims_claim_changelist")
+    AppearanceFactory.create_batch(2, claim__subjects=[SourceFactory()])
+    few = count_queries(checker_client, url)
+    AppearanceFactory.create_batch(48, claim__subjects=[SourceFactory()])
+    with django_assert_max_num_queries(CHANGELIST_QUERIES):
+        response = checker_client.get(url)
+    assert response.context["cl"].result_count == 50
+    assert count_queries(checker_client, url) == few
+
+
+def test_claim_change_page_runs_the_same_queries_for_five_appearances_as_for_fifty(
+    checker_client, django_assert_max_num_queries
+):
+    small, large = claim_with_chain(5), claim_with_chain(50)
+    with django_assert_max_num_queries(CLAIM_PAGE_QUERIES):
+        checker_client.get(reverse("admin:claims_claim_change", args=[large.pk]))
+    assert count_queries(checker_client, reverse("admin:claims_claim_change", args=[small.pk])) == count_queries(
+        checker_client, reverse("admin:claims_claim_change", args=[large.pk])
+    )
+
+
+def test_claim_page_lists_appearances_from_origin_to_latest(checker_client):
+    claim = ClaimFactory()
+    origin = AppearanceFactory(claim=claim, key="zz-origin", document=DocumentFactory(published=None))
+    relay = AppearanceFactory(claim=claim, key="aa-relay")
+    DerivationFactory(appearance=relay, derived_from=origin)
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    listed = [form.instance.key for form in response.context["inline_admin_formsets"][0].formset.forms]
+    assert listed == ["zz-origin", "aa-relay"]
+
+
+def test_claim_page_shows_relations_from_both_sides(checker_client):
+    relation = ClaimRelationFactory(kind=RelationKind.SUPPORTS)
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[relation.to_claim.pk]))
+    assert f"supported by <a href=\"{reverse('admin:claims_claim_change', args=[relation.from_claim.pk])}\">" in response.content.decode()
+
+
+def test_scales_are_shown_in_words(checker_client, fact_checker):
+    claim = ClaimFactory()
+    claim_review(claim=claim, reviewer=fact_checker, decision="submit", rationale="Ready.")
+    claim_review(claim=claim, reviewer=fact_checker, decision="approve", rationale="Two origins.",
+                 verdict="mostly_true", credibility=2, likelihood="likely")
+    page = checker_client.get(reverse("admin:claims_claim_changelist")).content.decode()
+    assert "2 — probably true" in page
+    assert "likely (55–80%)" in page
+    assert "Mostly true" in page
+
+
+def test_adding_a_cycle_in_the_admin_is_refused_with_a_message(checker_client):
+    derivation = DerivationFactory()
+    url = reverse("admin:claims_appearance_change", args=[derivation.derived_from.pk])
+    appearance = derivation.derived_from
+    response = checker_client.post(
+        url,
+        {
+            "claim": appearance.claim.pk,
+            "key": appearance.key,
+            "document": appearance.document.pk,
+            "speaker": appearance.speaker.pk,
+            "stance": "asserts",
+            "note": "",
+            "derivations_out-TOTAL_FORMS": "1",
+            "derivations_out-INITIAL_FORMS": "0",
+            "derivations_out-0-kind": "quotes",
+            "derivations_out-0-derived_from": derivation.appearance.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "would make a cycle" in response.content.decode()
+    assert Derivation.objects.count() == 1
+
+
+def test_relating_a_claim_to_itself_in_the_admin_is_refused_with_a_message(checker_client):
+    claim = ClaimFactory()
+    response = checker_client.post(
+        reverse("admin:claims_claimrelation_add"), {"from_claim": claim.pk, "to_claim": claim.pk, "kind": "contradicts"}
+    )
+    assert response.status_code == 200
+    assert "cannot be related to itself" in response.content.decode()
+    assert not ClaimRelation.objects.exists()
+
+
+def test_status_cannot_be_edited_on_the_claim_page(checker_client):
+    claim = ClaimFactory()
+    checker_client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        {"label": claim.label, "slug": claim.slug, "statement": claim.statement, "status": "vetted"},
+    )
+    claim.refresh_from_db()
+    assert claim.status == "draft"
+    assert Claim.objects.vetted().count() == 0

@@ -1,0 +1,398 @@
+"""Who said it and where: sources, the documents they said it in, and excerpts of those documents."""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.utils.text import slugify
+
+from sources.dates import (
+    DatePrecision,
+    format_partial_date,
+    partial_date_constraint,
+    partial_date_errors,
+    period_end,
+    period_start,
+)
+from sources.validation import ValidatedModel
+
+EXCERPT_CONTEXT_LENGTH = 32
+
+
+def sha256_of(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SourceKind(models.TextChoices):
+    PERSON = "person", "person"
+    ORGANISATION = "organisation", "organisation"
+    GOVERNMENT = "government", "government body"
+    OUTLET = "outlet", "news outlet"
+    LEAK_PLATFORM = "leak_platform", "leak platform"
+    COURT = "court", "court"
+    ANONYMOUS = "anonymous", "anonymous source"
+
+
+class Reliability(models.TextChoices):
+    """Source reliability, the letter of the Admiralty code."""
+
+    A = "A", "A — completely reliable"
+    B = "B", "B — usually reliable"
+    C = "C", "C — fairly reliable"
+    D = "D", "D — not usually reliable"
+    E = "E", "E — unreliable"
+    F = "F", "F — reliability cannot be judged"
+
+
+class SourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(ValidatedModel):
+    """Anyone or anything that can assert something: a person, an outlet, an agency, an anonymous source."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True, help_text="Made from the name when left empty.")
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    description = models.TextField(blank=True)
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        default=Reliability.F,
+        help_text="Admiralty code: how far this source has proved reliable.",
+    )
+    reliability_note = models.TextField(blank=True, help_text="Why this grade.")
+    alias_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aliases",
+        help_text="This source is another name for that one (e.g. a code name for a person).",
+    )
+    acts_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agents",
+        verbose_name="acts on behalf of",
+        help_text="The source this one speaks for (an informant for an agency, a reporter for an outlet).",
+    )
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values),
+                name="source_kind_valid",
+                violation_error_message="Unknown source kind.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values),
+                name="source_reliability_on_scale",
+                violation_error_message="Reliability must be a grade from A to F.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(alias_of=F("pk")),
+                name="source_not_alias_of_itself",
+                violation_error_message="A source cannot be an alias of itself.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(acts_for=F("pk")),
+                name="source_not_acting_for_itself",
+                violation_error_message="A source cannot act on behalf of itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        errors = {}
+        if self.alias_of_id:
+            if self.alias_of.alias_of_id:
+                errors["alias_of"] = (
+                    f"“{self.alias_of}” is itself an alias of “{self.alias_of.alias_of}”: "
+                    "point to that source instead."
+                )
+            elif self.pk and self.aliases.exists():
+                errors["alias_of"] = "This source has aliases of its own; it cannot become an alias."
+        if self.acts_for_id and self.pk and self.pk in self.acts_for.acting_chain_ids():
+            errors["acts_for"] = f"“{self.acts_for}” already acts, directly or not, on behalf of this source."
+        if errors:
+            raise ValidationError(errors)
+
+    def acting_chain_ids(self):
+        """Ids of this source and of every source it acts for, directly or through others."""
+        seen = [self.pk]
+        current = self
+        while current.acts_for_id and current.acts_for_id not in seen:
+            seen.append(current.acts_for_id)
+            current = current.acts_for
+        return seen
+
+
+class DocumentKind(models.TextChoices):
+    ARTICLE = "article", "article"
+    BLOG_POST = "blog_post", "blog post"
+    EMAIL = "email", "email"
+    COURT_FILING = "court_filing", "court filing"
+    REPORT = "report", "report"
+    LEAK_RELEASE = "leak_release", "leak release"
+    INTERVIEW = "interview", "interview"
+    STATEMENT = "statement", "official statement"
+    EDITORIAL = "editorial", "editorial"
+    OTHER = "other", "other"
+
+
+class Authenticity(models.TextChoices):
+    """For leaked or anonymous material: has it been shown to be what it claims to be?"""
+
+    AUTHENTICATED = "authenticated", "authenticated"
+    UNVERIFIED = "unverified", "unverified"
+    DISPUTED = "disputed", "disputed"
+
+
+class Disclosure(models.TextChoices):
+    """How the document reached the public."""
+
+    PUBLISHED = "published", "published by its author"
+    LEAKED = "leaked", "leaked"
+    HACKED = "hacked", "taken in a hack"
+    COURT_RECORD = "court_record", "court record"
+    UNKNOWN = "unknown", "unknown"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Document(ValidatedModel):
+    """One concrete item in which something was said, with a snapshot of its text."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, blank=True, help_text="Made from the name when left empty.")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    publisher = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="published_documents"
+    )
+    authors = models.ManyToManyField(Source, blank=True, related_name="authored_documents")
+    published = models.DateField(
+        null=True, blank=True, help_text="The first day of the period when only the month or year is known."
+    )
+    published_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, blank=True, verbose_name="known to the"
+    )
+    date_note = models.CharField(max_length=300, blank=True, help_text="How the date is known, e.g. inferred from the text.")
+    url = models.URLField(max_length=1000, blank=True, verbose_name="URL")
+    archive_url = models.URLField(max_length=1000, blank=True, verbose_name="archive URL")
+    text = models.TextField(blank=True, help_text="The text snapshot, as captured.")
+    text_sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name="text SHA-256")
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    authenticity = models.CharField(
+        max_length=20, choices=Authenticity.choices, blank=True, help_text="For leaked or anonymous material."
+    )
+    disclosure = models.CharField(max_length=20, choices=Disclosure.choices, default=Disclosure.PUBLISHED)
+    released_via = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="released_documents",
+        help_text="The release through which it reached the public (e.g. a leak platform's collection).",
+    )
+    disclosure_note = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published").asc(nulls_first=True), "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values),
+                name="document_kind_valid",
+                violation_error_message="Unknown document kind.",
+            ),
+            partial_date_constraint("published", "published_precision", "document_published_has_precision"),
+            models.CheckConstraint(
+                condition=Q(authenticity__in=["", *Authenticity.values]),
+                name="document_authenticity_valid",
+                violation_error_message="Authenticity must be authenticated, unverified or disputed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(disclosure__in=Disclosure.values),
+                name="document_disclosure_valid",
+                violation_error_message="Unknown disclosure.",
+            ),
+            models.CheckConstraint(
+                condition=Q(text="", text_sha256="") | (~Q(text="") & ~Q(text_sha256="")),
+                name="document_text_has_hash",
+                violation_error_message="A document with text carries its SHA-256, and one without text carries none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(released_via=F("pk")),
+                name="document_not_released_via_itself",
+                violation_error_message="A document cannot be released through itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.date_display})"
+
+    def save(self, *args, **kwargs):
+        self.text_sha256 = sha256_of(self.text) if self.text else ""
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.title)[:200]
+        if self.published and self.published_precision:
+            self.published = period_start(self.published, self.published_precision)
+        errors = partial_date_errors(self.published, self.published_precision, "published", "published_precision")
+        if self.pk:
+            broken = [excerpt for excerpt in self.excerpts.all() if not excerpt.matches(self.text)]
+            if broken:
+                errors["text"] = (
+                    "This text no longer contains the quotes of its excerpts: "
+                    + "; ".join(f"“{excerpt.short_quote}” at {excerpt.start}–{excerpt.end}" for excerpt in broken)
+                    + ". Remove or fix those excerpts first."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_derived_fields(self):
+        expected = sha256_of(self.text) if self.text else ""
+        if self.text_sha256 != expected:
+            raise ValidationError(
+                {"text_sha256": f"The stored SHA-256 of “{self.slug}” does not match its text: the text was altered."}
+            )
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.published, self.published_precision)
+
+    @property
+    def earliest_date(self):
+        return self.published and period_start(self.published, self.published_precision)
+
+    @property
+    def latest_date(self):
+        return self.published and period_end(self.published, self.published_precision)
+
+    def is_definitely_later_than(self, other):
+        """True only when both dates are known and every day this one may be falls after the other's."""
+        if self.published is None or other.published is None:
+            return False
+        return self.earliest_date > other.latest_date
+
+
+class ExcerptQuerySet(models.QuerySet):
+    def get_by_natural_key(self, document_slug, start, end):
+        return self.get(document__slug=document_slug, start=start, end=end)
+
+
+class Excerpt(ValidatedModel):
+    """One passage of a document's text, anchored as W3C Web Annotation does: quote, offsets, context.
+
+    Give only the quote (and, if it occurs more than once, a prefix or suffix) and the offsets and
+    context are found in the document's text.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="excerpts")
+    quote = models.TextField(help_text="The exact words, as they stand in the document's text.")
+    start = models.PositiveIntegerField(blank=True, help_text="Found automatically when left empty.")
+    end = models.PositiveIntegerField(blank=True, help_text="Found automatically when left empty.")
+    prefix = models.CharField(max_length=EXCERPT_CONTEXT_LENGTH, blank=True)
+    suffix = models.CharField(max_length=EXCERPT_CONTEXT_LENGTH, blank=True)
+
+    objects = ExcerptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "start", "end"],
+                name="excerpt_unique_span",
+                violation_error_message="This document already has an excerpt of exactly this passage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")),
+                name="excerpt_offsets_span_quote",
+                violation_error_message="The offsets must span exactly the quote.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.short_quote}” — {self.document.title}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.start, self.end)
+
+    natural_key.dependencies = ["sources.document"]
+
+    @property
+    def short_quote(self):
+        quote = " ".join(self.quote.split())
+        return quote if len(quote) <= 80 else quote[:77] + "…"
+
+    def matches(self, text):
+        return self.start is not None and text[self.start : self.end] == self.quote
+
+    def clean(self):
+        if not self.document_id or not self.quote:
+            return
+        text = self.document.text
+        if not text:
+            raise ValidationError({"document": f"“{self.document.title}” has no text to quote from."})
+        if self.start is None or self.end is None:
+            self.start = self._locate(text)
+            self.end = self.start + len(self.quote)
+        elif not self.matches(text):
+            raise ValidationError(
+                {"quote": f"The text at {self.start}–{self.end} of “{self.document.title}” is not this quote."}
+            )
+        self.prefix = text[max(0, self.start - EXCERPT_CONTEXT_LENGTH) : self.start]
+        self.suffix = text[self.end : self.end + EXCERPT_CONTEXT_LENGTH]
+
+    def _locate(self, text):
+        """The start of the one occurrence of the quote that fits the given prefix and suffix."""
+        starts = []
+        position = text.find(self.quote)
+        while position != -1:
+            starts.append(position)
+            position = text.find(self.quote, position + 1)
+        if not starts:
+            raise ValidationError({"quote": f"This quote does not appear in the text of “{self.document.title}”."})
+        fitting = [
+            start
+            for start in starts
+            if text[:start].endswith(self.prefix) and text[start + len(self.quote) :].startswith(self.suffix)
+        ]
+        if not fitting:
+            raise ValidationError(
+                {"prefix": "The quote appears in the text, but not with this prefix and suffix around it."}
+            )
+        if len(fitting) > 1:
+            raise ValidationError(
+                {
+                    "quote": f"This quote appears {len(fitting)} times in the text of “{self.document.title}”: "
+                    "give a prefix or suffix (the words just before or after it) to say which one."
+                }
+            )
+        return fitting[0]
