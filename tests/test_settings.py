@@ -1,0 +1,59 @@
+"""Settings come from the environment, and production defaults are safe."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENVIRONMENT = {
+    "SECRET_KEY": "a-long-random-production-key-" + "k7Qz9xW2" * 6,
+    "ALLOWED_HOSTS": "provenance.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args, **environment):
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_deployment_check_passes_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = manage("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)", **PRODUCTION_ENVIRONMENT)
+    assert result.stdout.strip() == "False"
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    environment = dict(PRODUCTION_ENVIRONMENT, SECRET_KEY="")
+    result = manage("check", **environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_development_key_is_used_only_with_debug_on():
+    result = manage("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.SECRET_KEY)", DEBUG="1", DATABASE_URL="sqlite:///:memory:")
+    assert result.stdout.strip().startswith("django-insecure-")
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_debug_value_that_is_not_a_boolean_is_refused(value):
+    result = manage("check", DEBUG=value, **PRODUCTION_ENVIRONMENT)
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_the_default_database_is_an_ignored_sqlite_file_inside_the_checkout():
+    result = manage("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DATABASES['default']['NAME'])", DEBUG="1")
+    assert result.stdout.strip() == str(ROOT / "db.sqlite3")
+    ignored = subprocess.run(["git", "check-ignore", "-q", "db.sqlite3"], cwd=ROOT)
+    assert ignored.returncode == 0
