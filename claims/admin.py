@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
 from claims.models import (
@@ -22,6 +23,7 @@ from claims.models import (
     StoryClaim,
     Topic,
 )
+from claims.provenance import attribution_tree
 
 
 @admin.register(Topic)
@@ -120,11 +122,12 @@ class ClaimAdmin(admin.ModelAdmin):
     list_filter = ("status", "verdict", "credibility", "likelihood", "topics")
     search_fields = ("label", "slug", "statement", "subjects__name")
     autocomplete_fields = ("subjects", "topics")
-    readonly_fields = ("status", "verdict", "credibility", "likelihood", "related_claims")
+    readonly_fields = ("status", "verdict", "credibility", "likelihood", "attribution", "related_claims")
     inlines = (AppearanceListingInline, AppearanceAddingInline, RelationAddingInline, ReviewListingInline)
     fieldsets = (
         (None, {"fields": ("label", "slug", "statement", "subjects", "topics", ("event_date", "event_date_precision"))}),
         ("Assessment", {"fields": (("status", "verdict"), ("credibility", "likelihood"), "public_summary", "internal_notes")}),
+        ("Attribution, from the latest appearances back to their origins", {"fields": ("attribution",)}),
         ("Related claims", {"fields": ("related_claims",)}),
     )
 
@@ -138,6 +141,13 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="event date", ordering="event_date")
     def event_date(self, claim):
         return claim.event_date_display
+
+    @admin.display(description="chain")
+    def attribution(self, claim):
+        if claim.pk is None:
+            return "—"
+        rows, truncated = attribution_tree(claim)
+        return render_to_string("admin/claims/attribution_tree.html", {"rows": rows, "truncated": truncated})
 
     @admin.display(description="relations (both directions)")
     def related_claims(self, claim):

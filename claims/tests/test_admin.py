@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, the page's own rows and a few lookups for filters and inlines; the figure that
 # matters is that it does not grow with the rows (see the paired tests below).
 CHANGELIST_QUERIES = 6
-CLAIM_PAGE_QUERIES = 11
+CLAIM_PAGE_QUERIES = 13
 
 REGISTERED_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"claims", "sources"}]
 
@@ -176,3 +176,13 @@ def test_status_cannot_be_edited_on_the_claim_page(checker_client):
     claim.refresh_from_db()
     assert claim.status == "draft"
     assert Claim.objects.vetted().count() == 0
+
+
+def test_claim_page_draws_the_chain_from_the_latest_appearance_back_to_its_origin(checker_client):
+    claim = ClaimFactory()
+    origin = AppearanceFactory(claim=claim, speaker=SourceFactory(name="Zambada Niebla"))
+    relay = AppearanceFactory(claim=claim, speaker=SourceFactory(name="Bill Conroy"))
+    DerivationFactory(appearance=relay, derived_from=origin, kind="quotes")
+    page = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    chain = page[page.index('class="attribution-tree"'):]
+    assert chain.index("Bill Conroy") < chain.index("quotes →") < chain.index("Zambada Niebla") < chain.index("· origin")
