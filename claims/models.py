@@ -272,6 +272,22 @@ class Appearance(ValidatedModel):
             raise ValidationError({"excerpt": f"This excerpt is from “{self.excerpt.document.title}”, not from this appearance's document."})
         if not self.key and self.document_id and self.claim_id:
             self.key = self._free_key(slugify(self.document.slug)[:90])
+        if self.pk and self.document_id and self.claim_id:
+            self._check_existing_links()
+
+    def _check_existing_links(self):
+        """A changed claim or document must still fit the links this appearance already has."""
+        links = Derivation.objects.filter(Q(appearance=self) | Q(derived_from=self)).select_related(
+            "appearance__document", "derived_from__document"
+        )
+        for link in links:
+            other = link.derived_from if link.appearance_id == self.pk else link.appearance
+            if other.claim_id != self.claim_id:
+                raise ValidationError({"claim": f"This appearance is linked to “{other.key}” of its claim: remove the link before moving it."})
+            later, earlier = (self, other) if link.appearance_id == self.pk else (other, self)
+            error = derivation_date_error(later.document, earlier.document)
+            if error:
+                raise ValidationError({"document": error})
 
     def _free_key(self, base):
         taken = set(self.claim.appearances.exclude(pk=self.pk).values_list("key", flat=True))
@@ -279,6 +295,30 @@ class Appearance(ValidatedModel):
         while key in taken:
             key, number = f"{base}-{number}", number + 1
         return key
+
+
+def derivation_date_error(document, derived_from_document):
+    """Why an appearance in `document` cannot derive from one in `derived_from_document`, if it cannot."""
+    if derived_from_document.is_definitely_later_than(document):
+        return (
+            f"“{derived_from_document.title}” ({derived_from_document.date_display}) is dated after "
+            f"“{document.title}” ({document.date_display}): an appearance cannot derive from a later document."
+        )
+    return None
+
+
+def document_date_errors(document):
+    """A document's new date must still fit the derivations between appearances in it and others."""
+    if document.pk is None:
+        return {}
+    links = Derivation.objects.filter(Q(appearance__document=document) | Q(derived_from__document=document))
+    for link in links.select_related("appearance__document", "derived_from__document"):
+        later = document if link.appearance.document_id == document.pk else link.appearance.document
+        earlier = document if link.derived_from.document_id == document.pk else link.derived_from.document
+        error = derivation_date_error(later, earlier)
+        if error:
+            return {"published": error}
+    return {}
 
 
 class DerivationKind(models.TextChoices):
@@ -361,14 +401,9 @@ class Derivation(ValidatedModel):
                 {"derived_from": "An appearance can only derive from another appearance of the same claim."}
             )
         self.claim_id = appearance.claim_id
-        if derived_from.document.is_definitely_later_than(appearance.document):
-            raise ValidationError(
-                {
-                    "derived_from": f"“{derived_from.document.title}” ({derived_from.document.date_display}) "
-                    f"is dated after “{appearance.document.title}” ({appearance.document.date_display}): "
-                    "an appearance cannot derive from a later document."
-                }
-            )
+        date_error = derivation_date_error(appearance.document, derived_from.document)
+        if date_error:
+            raise ValidationError({"derived_from": date_error})
         if appearance.pk != derived_from.pk and Derivation.objects.leads_from(
             derived_from.pk, appearance.pk, excluding_id=self.pk
         ):

@@ -218,6 +218,10 @@ class Document(ValidatedModel):
 
     objects = DocumentQuerySet.as_manager()
 
+    # Checks that apps built on documents add in their ready() (claims: derivations must still
+    # respect dates), so that sources never imports them. Each returns errors keyed by field.
+    change_checks = []
+
     class Meta:
         ordering = [F("published").asc(nulls_first=True), "title"]
         constraints = [
@@ -265,6 +269,8 @@ class Document(ValidatedModel):
         if self.published and self.published_precision:
             self.published = period_start(self.published, self.published_precision)
         errors = partial_date_errors(self.published, self.published_precision, "published", "published_precision")
+        for check in self.change_checks:
+            errors.update(check(self))
         if self.pk:
             broken = [excerpt for excerpt in self.excerpts.all() if not excerpt.matches(self.text)]
             if broken:
@@ -357,6 +363,8 @@ class Excerpt(ValidatedModel):
     def clean(self):
         if not self.document_id or not self.quote:
             return
+        if self.pk and Excerpt.objects.filter(pk=self.pk).exclude(document_id=self.document_id).exists():
+            raise ValidationError({"document": "An excerpt stays with its document: make a new excerpt instead."})
         text = self.document.text
         if not text:
             raise ValidationError({"document": f"“{self.document.title}” has no text to quote from."})

@@ -215,3 +215,36 @@ class TestReview:
         with pytest.raises(ValidationError) as excinfo:
             ReviewFactory(rationale="")
         assert "rationale" in excinfo.value.message_dict
+
+
+class TestLinksStayValidWhenTheirEndsChange:
+    def test_redating_a_document_after_what_derives_from_it_is_refused(self):
+        earlier = AppearanceFactory(document=dated(datetime.date(2010, 4, 19)))
+        later = AppearanceFactory(claim=earlier.claim, document=dated(datetime.date(2012, 9, 3)))
+        DerivationFactory(appearance=later, derived_from=earlier)
+        document = earlier.document
+        document.published = datetime.date(2013, 1, 1)
+        with pytest.raises(ValidationError) as excinfo:
+            document.save()
+        assert "cannot derive from a later document" in excinfo.value.message_dict["published"][0]
+        document.refresh_from_db()
+        assert document.published == datetime.date(2010, 4, 19)
+
+    def test_moving_an_appearance_to_a_later_document_than_what_derives_from_it_is_refused(self):
+        earlier = AppearanceFactory(document=dated(datetime.date(2010, 4, 19)))
+        later = AppearanceFactory(claim=earlier.claim, document=dated(datetime.date(2012, 9, 3)))
+        DerivationFactory(appearance=later, derived_from=earlier)
+        earlier.document = dated(datetime.date(2014, 1, 1))
+        with pytest.raises(ValidationError) as excinfo:
+            earlier.save()
+        assert "document" in excinfo.value.message_dict
+
+    def test_moving_a_linked_appearance_to_another_claim_is_refused(self):
+        derivation = DerivationFactory()
+        appearance = derivation.appearance
+        appearance.claim = ClaimFactory()
+        with pytest.raises(ValidationError) as excinfo:
+            appearance.save()
+        assert "claim" in excinfo.value.message_dict
+        appearance.refresh_from_db()
+        assert appearance.claim == derivation.claim

@@ -160,3 +160,11 @@ class TestExcerpt:
         document = DocumentFactory()
         with pytest.raises(IntegrityError), transaction.atomic():
             Excerpt.objects.bulk_create([Excerpt(document=document, quote="the deal", start=0, end=3)])
+
+
+def test_an_excerpt_cannot_move_to_another_document(db):
+    excerpt = ExcerptFactory()
+    excerpt.document = DocumentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        excerpt.save()
+    assert "stays with its document" in excinfo.value.message_dict["document"][0]
