@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from sources.dates import DatePrecision, format_partial_date, partial_date_constraint, partial_date_errors, period_start
 from sources.models import Document, Excerpt, Source
-from sources.validation import ValidatedModel
+from sources.validation import ValidatedModel, choice_constraint
 
 
 class ClaimStatus(models.TextChoices):
@@ -70,6 +70,21 @@ class ReviewDecision(models.TextChoices):
     DISPUTE = "dispute", "dispute"
     RETRACT = "retract", "retract"
     REOPEN = "reopen", "reopen for review"
+
+
+def judgement_constraints(prefix):
+    """Verdict, credibility and likelihood on their scales: claims and reviews carry the same three."""
+    return [
+        choice_constraint("verdict", Verdict, name=f"{prefix}_verdict_valid", message="Unknown verdict.", blank=True),
+        choice_constraint(
+            "credibility", Credibility, name=f"{prefix}_credibility_on_scale",
+            message="Credibility must be a number from 1 to 6 (Admiralty code).", null=True,
+        ),
+        choice_constraint(
+            "likelihood", Likelihood, name=f"{prefix}_likelihood_on_scale",
+            message="Likelihood must be one of the ICD 203 expressions.", blank=True,
+        ),
+    ]
 
 
 # The only ways a claim's status moves: (status before, decision) -> status after.
@@ -149,26 +164,8 @@ class Claim(ValidatedModel):
     class Meta:
         ordering = ["label"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=ClaimStatus.values),
-                name="claim_status_valid",
-                violation_error_message="Unknown review status.",
-            ),
-            models.CheckConstraint(
-                condition=Q(verdict__in=["", *Verdict.values]),
-                name="claim_verdict_valid",
-                violation_error_message="Unknown verdict.",
-            ),
-            models.CheckConstraint(
-                condition=Q(credibility__isnull=True) | Q(credibility__in=Credibility.values),
-                name="claim_credibility_on_scale",
-                violation_error_message="Credibility must be a number from 1 to 6 (Admiralty code).",
-            ),
-            models.CheckConstraint(
-                condition=Q(likelihood__in=["", *Likelihood.values]),
-                name="claim_likelihood_on_scale",
-                violation_error_message="Likelihood must be one of the ICD 203 expressions.",
-            ),
+            choice_constraint("status", ClaimStatus, name="claim_status_valid", message="Unknown review status."),
+            *judgement_constraints("claim"),
             models.CheckConstraint(
                 condition=~Q(status=ClaimStatus.VETTED) | (~Q(verdict="") & Q(credibility__isnull=False)),
                 name="claim_vetted_has_verdict",
@@ -251,11 +248,7 @@ class Appearance(ValidatedModel):
                 name="appearance_key_unique_in_claim",
                 violation_error_message="This claim already has an appearance with this key.",
             ),
-            models.CheckConstraint(
-                condition=Q(stance__in=Stance.values),
-                name="appearance_stance_valid",
-                violation_error_message="Stance must be asserts, reports, denies or doubts.",
-            ),
+            choice_constraint("stance", Stance, name="appearance_stance_valid", message="Stance must be asserts, reports, denies or doubts."),
         ]
 
     def __str__(self):
@@ -377,11 +370,7 @@ class Derivation(ValidatedModel):
                 name="derivation_not_from_itself",
                 violation_error_message="An appearance cannot derive from itself.",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=DerivationKind.values),
-                name="derivation_kind_valid",
-                violation_error_message="Kind must be quotes, cites, relays or leaks.",
-            ),
+            choice_constraint("kind", DerivationKind, name="derivation_kind_valid", message="Kind must be quotes, cites, relays or leaks."),
         ]
 
     def __str__(self):
@@ -456,11 +445,7 @@ class ClaimRelation(ValidatedModel):
                 name="relation_not_to_itself",
                 violation_error_message="A claim cannot be related to itself: choose another claim.",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=RelationKind.values),
-                name="relation_kind_valid",
-                violation_error_message="Unknown relation kind.",
-            ),
+            choice_constraint("kind", RelationKind, name="relation_kind_valid", message="Unknown relation kind."),
             models.UniqueConstraint(
                 fields=["from_claim", "to_claim", "kind"],
                 name="relation_unique_per_pair_and_kind",
@@ -525,26 +510,8 @@ class Review(ValidatedModel):
                 name="review_unique_time_per_claim",
                 violation_error_message="This claim already has a review at this exact time.",
             ),
-            models.CheckConstraint(
-                condition=Q(decision__in=ReviewDecision.values),
-                name="review_decision_valid",
-                violation_error_message="Unknown review decision.",
-            ),
-            models.CheckConstraint(
-                condition=Q(verdict__in=["", *Verdict.values]),
-                name="review_verdict_valid",
-                violation_error_message="Unknown verdict.",
-            ),
-            models.CheckConstraint(
-                condition=Q(credibility__isnull=True) | Q(credibility__in=Credibility.values),
-                name="review_credibility_on_scale",
-                violation_error_message="Credibility must be a number from 1 to 6 (Admiralty code).",
-            ),
-            models.CheckConstraint(
-                condition=Q(likelihood__in=["", *Likelihood.values]),
-                name="review_likelihood_on_scale",
-                violation_error_message="Likelihood must be one of the ICD 203 expressions.",
-            ),
+            choice_constraint("decision", ReviewDecision, name="review_decision_valid", message="Unknown review decision."),
+            *judgement_constraints("review"),
             models.CheckConstraint(
                 condition=~Q(decision=ReviewDecision.APPROVE) | (~Q(verdict="") & Q(credibility__isnull=False)),
                 name="review_approval_has_verdict",
@@ -601,11 +568,7 @@ class Story(ValidatedModel):
         ordering = ["-published_at", "title"]
         verbose_name_plural = "stories"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=StoryStatus.values),
-                name="story_status_valid",
-                violation_error_message="Unknown story status.",
-            ),
+            choice_constraint("status", StoryStatus, name="story_status_valid", message="Unknown story status."),
         ]
 
     def __str__(self):
@@ -649,11 +612,7 @@ class StoryClaim(ValidatedModel):
                 name="story_claim_unique",
                 violation_error_message="This story is already linked to this claim.",
             ),
-            models.CheckConstraint(
-                condition=Q(usage__in=ClaimUsage.values),
-                name="story_claim_usage_valid",
-                violation_error_message="Usage must be relies on, mentions or debunks.",
-            ),
+            choice_constraint("usage", ClaimUsage, name="story_claim_usage_valid", message="Usage must be relies on, mentions or debunks."),
         ]
 
     def __str__(self):

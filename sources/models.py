@@ -16,7 +16,7 @@ from sources.dates import (
     period_end,
     period_start,
 )
-from sources.validation import ValidatedModel
+from sources.validation import ValidatedModel, choice_constraint
 
 EXCERPT_CONTEXT_LENGTH = 32
 
@@ -88,16 +88,8 @@ class Source(ValidatedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=SourceKind.values),
-                name="source_kind_valid",
-                violation_error_message="Unknown source kind.",
-            ),
-            models.CheckConstraint(
-                condition=Q(reliability__in=Reliability.values),
-                name="source_reliability_on_scale",
-                violation_error_message="Reliability must be a grade from A to F.",
-            ),
+            choice_constraint("kind", SourceKind, name="source_kind_valid", message="Unknown source kind."),
+            choice_constraint("reliability", Reliability, name="source_reliability_on_scale", message="Reliability must be a grade from A to F."),
             models.CheckConstraint(
                 condition=~Q(alias_of=F("pk")),
                 name="source_not_alias_of_itself",
@@ -225,22 +217,10 @@ class Document(ValidatedModel):
     class Meta:
         ordering = [F("published").asc(nulls_first=True), "title"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=DocumentKind.values),
-                name="document_kind_valid",
-                violation_error_message="Unknown document kind.",
-            ),
+            choice_constraint("kind", DocumentKind, name="document_kind_valid", message="Unknown document kind."),
             partial_date_constraint("published", "published_precision", "document_published_has_precision"),
-            models.CheckConstraint(
-                condition=Q(authenticity__in=["", *Authenticity.values]),
-                name="document_authenticity_valid",
-                violation_error_message="Authenticity must be authenticated, unverified or disputed.",
-            ),
-            models.CheckConstraint(
-                condition=Q(disclosure__in=Disclosure.values),
-                name="document_disclosure_valid",
-                violation_error_message="Unknown disclosure.",
-            ),
+            choice_constraint("authenticity", Authenticity, name="document_authenticity_valid", message="Authenticity must be authenticated, unverified or disputed.", blank=True),
+            choice_constraint("disclosure", Disclosure, name="document_disclosure_valid", message="Unknown disclosure."),
             models.CheckConstraint(
                 condition=Q(text="", text_sha256="") | (~Q(text="") & ~Q(text_sha256="")),
                 name="document_text_has_hash",

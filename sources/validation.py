@@ -8,6 +8,7 @@ they are for generators that build valid data in volume.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
@@ -31,3 +32,11 @@ def validate_before_save(sender, instance, raw, **kwargs):
             instance._state.adding = not sender._default_manager.filter(pk=instance.pk).exists()
         instance.validate_derived_fields()
     instance.full_clean()
+
+
+def choice_constraint(field, choices, *, name, message, blank=False, null=False):
+    """A database check that `field` holds one of `choices` (the empty value too, if allowed)."""
+    allowed = Q(**{f"{field}__in": ["", *choices.values] if blank else choices.values})
+    if null:
+        allowed |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=allowed, name=name, violation_error_message=message)
