@@ -107,7 +107,7 @@ def test_the_immunity_deal_rests_on_zambada_niebla_and_mx1(seeded):
     "words_of_one, words_of_other",
     [
         ("denies that any such arrangement exists", "guaranteed protection from prosecution"),
-        ("nearly 120,000 dead", "50,000 killed in the last six years"),
+        ("nearly 120,000 dead", "50,000 killed in the last six"),
         ("overtaking that of Colombia", "95.5% originated in Colombia"),
         ("a joke", "corroborated in large part"),
     ],
