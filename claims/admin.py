@@ -118,7 +118,7 @@ class ReviewListingInline(ListingInline):
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ("label", "status", "verdict", "credibility", "likelihood", "appearance_count", "event_date")
+    list_display = ("label", "status", "verdict", "credibility", "likelihood", "appearance_count", "event_date_known")
     list_filter = ("status", "verdict", "credibility", "likelihood", "topics")
     search_fields = ("label", "slug", "statement", "subjects__name")
     autocomplete_fields = ("subjects", "topics")
@@ -139,7 +139,7 @@ class ClaimAdmin(admin.ModelAdmin):
         return claim.appearance_count
 
     @admin.display(description="event date", ordering="event_date")
-    def event_date(self, claim):
+    def event_date_known(self, claim):
         return claim.event_date_display
 
     @admin.display(description="chain")

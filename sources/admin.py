@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
@@ -38,6 +39,7 @@ class SourceAdmin(admin.ModelAdmin):
 class ExcerptInline(admin.TabularInline):
     model = Excerpt
     fields = ("quote", "prefix", "start", "end", "suffix")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}}
     readonly_fields = ("suffix",)
     extra = 0
 

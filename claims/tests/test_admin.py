@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -186,3 +188,9 @@ def test_claim_page_draws_the_chain_from_the_latest_appearance_back_to_its_origi
     page = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
     chain = page[page.index('class="attribution-tree"'):]
     assert chain.index("Bill Conroy") < chain.index("quotes →") < chain.index("Zambada Niebla") < chain.index("· origin")
+
+
+def test_a_date_known_only_to_the_year_is_shown_as_the_year(checker_client):
+    ClaimFactory(event_date=datetime.date(2019, 1, 1), event_date_precision="year")
+    page = checker_client.get(reverse("admin:claims_claim_changelist")).content.decode()
+    assert '<td class="field-event_date_known">2019</td>' in page
