@@ -10,3 +10,5 @@ class ClaimsConfig(AppConfig):
         from sources.models import Document
 
         Document.change_checks.append(document_date_errors)
+
+        import claims.signals  # noqa: F401 -- connects the receivers that keep provenance summaries fresh

@@ -2,14 +2,14 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
 from sources.dates import DatePrecision, format_partial_date, partial_date_constraint, partial_date_errors, period_start
-from sources.models import Document, Excerpt, Source
+from sources.models import Document, Excerpt, Reliability, Source
 from sources.validation import ValidatedModel, choice_constraint
 
 
@@ -136,6 +136,11 @@ class ClaimQuerySet(models.QuerySet):
 
     def with_appearance_count(self):
         return self.annotate(appearance_count=Count("appearances", distinct=True))
+
+    def lock(self, claim_id):
+        """Hold the claim's row until the transaction ends: writes to one claim's graph or status
+        then happen one after another, each seeing what the one before committed."""
+        return self.select_for_update().get(pk=claim_id)
 
 
 class Claim(ValidatedModel):
@@ -381,6 +386,16 @@ class Derivation(ValidatedModel):
 
     natural_key.dependencies = ["claims.appearance"]
 
+    def save(self, *args, **kwargs):
+        # The cycle check (run by validation, on save) reads the claim's graph: with the claim
+        # locked first, two links written at once (A->B and B->A) are checked one after the
+        # other, and the second sees the first and is refused.
+        with transaction.atomic(using=kwargs.get("using")):
+            claim_id = Appearance.objects.filter(pk=self.appearance_id).values_list("claim_id", flat=True).first()
+            if claim_id is not None:
+                Claim.objects.lock(claim_id)
+            super().save(*args, **kwargs)
+
     def clean(self):
         if not (self.appearance_id and self.derived_from_id):
             return
@@ -478,6 +493,66 @@ class ClaimRelation(ValidatedModel):
         if claim.pk == self.from_claim_id:
             return self.get_kind_display(), self.to_claim
         return INVERSE_RELATION_LABELS[self.kind], self.from_claim
+
+
+class ProvenanceSummaryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_slug):
+        return self.get(claim__slug=claim_slug)
+
+
+class ProvenanceSummary(models.Model):
+    """The figures of a claim's provenance analysis, stored so that lists filter and sort on them.
+
+    Derived data: written only by `claims.provenance.refresh_summaries`, after every write that
+    changes a claim's graph (see `claims.signals`).
+    """
+
+    # Not the primary key: fixtures name a summary by its claim's slug (a natural key), which
+    # Django's loader can only resolve for a row with a primary key of its own.
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="provenance")
+    appearance_count = models.PositiveIntegerField(default=0)
+    origin_count = models.PositiveIntegerField(default=0)
+    independent_origin_count = models.PositiveIntegerField(default=0, db_index=True)
+    depth = models.PositiveIntegerField(default=0, help_text="Hops from an origin to the newest appearance.")
+    weakest_link = models.CharField(
+        max_length=1, choices=Reliability.choices, blank=True,
+        help_text="The weakest source on the claim's most reliable chain.",
+    )
+    is_circular = models.BooleanField(default=False, db_index=True, verbose_name="circular reporting")
+    circular_reason = models.TextField(blank=True)
+    origin_identities = models.JSONField(
+        default=list, help_text="Whom the independent origins finally speak for: source:<slug> or document:<slug>."
+    )
+
+    objects = ProvenanceSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "provenance summary"
+        verbose_name_plural = "provenance summaries"
+        constraints = [
+            choice_constraint(
+                "weakest_link", Reliability, blank=True, name="provenance_weakest_link_valid",
+                message="The weakest link must be a reliability grade A to F, or empty.",
+            ),
+            models.CheckConstraint(
+                condition=Q(independent_origin_count__lte=F("origin_count"), origin_count__lte=F("appearance_count")),
+                name="provenance_counts_nested",
+                violation_error_message="Independent origins cannot outnumber origins, nor origins appearances.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_circular=False) | ~Q(circular_reason=""),
+                name="provenance_circular_has_reason",
+                violation_error_message="Circular reporting needs its reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim}: {self.appearance_count} appearances, {self.independent_origin_count} independent origins"
+
+    def natural_key(self):
+        return self.claim.natural_key()
+
+    natural_key.dependencies = ["claims.claim"]
 
 
 class ReviewQuerySet(models.QuerySet):

@@ -1,10 +1,316 @@
-"""The provenance analysis of a claim's attribution graph."""
+"""The provenance analysis of a claim's attribution graph.
 
+The interface:
+
+- `analyse(claim)` -> `ClaimAnalysis`: the graph (nodes and edges), its origins, each
+  appearance's hops from them and paths back to them, the weakest source on each path, the
+  independent origins (aliases and acting-on-behalf-of merged) and the circular-reporting flag
+  with its reasons. A fixed handful of queries whatever the size of the graph: the traversals
+  run in the database as recursive CTEs, never a query per hop.
+- `refresh_summaries(claim_ids)`: recompute the stored `ProvenanceSummary` rows that lists
+  filter and sort on (kept up to date by `claims.signals` on every write that changes a graph).
+- `attribution_tree(claim)`: the appearances as a tree from the latest back to the origins.
+"""
+
+from collections import defaultdict
 from dataclasses import dataclass
 
-from claims.models import Appearance, Derivation
+from django.db import connection, transaction
+from django.db.models.functions import Coalesce
+
+from claims.models import Appearance, Claim, Derivation, ProvenanceSummary, RelationKind
+from sources.dates import format_partial_date
+from sources.models import Reliability, Source
 
 TREE_ROW_LIMIT = 300
+PATH_LIMIT = 50
+# Weaker sources rank higher: A (completely reliable) … E (unreliable), then F (reliability cannot
+# be judged), which no chain can be trusted past.
+RELIABILITY_RANK = {grade: rank for rank, grade in enumerate(Reliability.values)}
+
+
+def weakest(grades, default=""):
+    return max(grades, key=RELIABILITY_RANK.__getitem__, default=default)
+
+
+def strongest(grades, default=""):
+    return min(grades, key=RELIABILITY_RANK.__getitem__, default=default)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    key: str
+    document_id: int
+    document_title: str
+    document_date: str
+    publisher: str
+    speaker: str
+    stance: str
+    reliability: str  # the speaker's grade, else the publisher's, else F
+    identity: str  # whom it finally speaks for, aliases and acting-for merged: "source:<slug>" or "document:<slug>"
+    identity_label: str
+
+    @property
+    def voice(self):
+        return self.speaker or self.publisher or "unknown speaker"
+
+
+@dataclass(frozen=True)
+class Edge:
+    appearance_id: int  # the later appearance…
+    derived_from_id: int  # …derives from this earlier one
+    kind: str
+
+
+@dataclass(frozen=True)
+class IndependentOrigin:
+    identity: str
+    label: str
+    origin_ids: tuple  # the origin appearances that speak for it
+
+
+@dataclass
+class ClaimAnalysis:
+    nodes: dict  # id -> Node
+    edges: list
+    hops: dict  # id -> the longest chain of derivations from an origin to it
+    origin_ids: list
+    independent_origins: list
+    circular_reasons: list
+
+    @property
+    def depth(self):
+        return max(self.hops.values(), default=0)
+
+    @property
+    def is_circular(self):
+        return bool(self.circular_reasons)
+
+    @property
+    def latest_ids(self):
+        derived_from = {edge.derived_from_id for edge in self.edges}
+        return sorted(node_id for node_id in self.nodes if node_id not in derived_from)
+
+    @property
+    def weakest_link(self):
+        """The weakest source on the claim's most reliable chain ('' when it has no appearances)."""
+        best = self.best_chain_weakest()
+        return strongest(best[node_id] for node_id in self.latest_ids)
+
+    def parents(self):
+        parents = defaultdict(list)
+        for edge in self.edges:
+            parents[edge.appearance_id].append(edge.derived_from_id)
+        return parents
+
+    def paths_to_origins(self, node_id, limit=PATH_LIMIT):
+        """Each chain from an appearance back to an origin, as lists of ids (at most `limit`)."""
+        parents = self.parents()
+        paths, stack = [], [[node_id]]
+        while stack and len(paths) < limit:
+            path = stack.pop()
+            if parents[path[-1]]:
+                stack.extend(path + [parent] for parent in reversed(parents[path[-1]]))
+            else:
+                paths.append(path)
+        return paths
+
+    def weakest_on_path(self, path):
+        return weakest(self.nodes[node_id].reliability for node_id in path)
+
+    def best_chain_weakest(self):
+        """For each appearance, the weakest source on its most reliable chain back to an origin."""
+        parents, best = self.parents(), {}
+        for node_id in self.in_hop_order():
+            inherited = strongest((best.get(parent, Reliability.F) for parent in parents[node_id]), default="A")
+            best[node_id] = weakest([self.nodes[node_id].reliability, inherited])
+        return best
+
+    def origin_identities(self):
+        """For each appearance, the independent origins its chains lead back to."""
+        parents, reached = self.parents(), {}
+        for node_id in self.in_hop_order():
+            up = parents[node_id]
+            reached[node_id] = (
+                frozenset().union(*(reached.get(parent, frozenset()) for parent in up))
+                if up
+                else frozenset([self.nodes[node_id].identity])
+            )
+        return reached
+
+    def in_hop_order(self):
+        """Origins first; every appearance after all it derives from (hops grow along each edge)."""
+        return sorted(self.nodes, key=self.hops.__getitem__)
+
+
+def analyse(claim):
+    """The full analysis of one claim's attribution graph, in five queries."""
+    nodes = _nodes(claim)
+    edges = [Edge(*row) for row in Derivation.objects.filter(claim=claim).values_list("appearance_id", "derived_from_id", "kind")]
+    hops = _hops_from_origins(claim.pk, max_hops=len(nodes))
+    analysis = ClaimAnalysis(
+        nodes=nodes,
+        edges=edges,
+        hops={node_id: hops.get(node_id, 0) for node_id in nodes},
+        origin_ids=[],
+        independent_origins=[],
+        circular_reasons=[],
+    )
+    derived = {edge.appearance_id for edge in edges}
+    analysis.origin_ids = sorted(node_id for node_id in nodes if node_id not in derived)
+    groups = defaultdict(list)
+    for origin_id in analysis.origin_ids:
+        groups[nodes[origin_id].identity].append(origin_id)
+    analysis.independent_origins = [
+        IndependentOrigin(identity=identity, label=nodes[ids[0]].identity_label, origin_ids=tuple(ids))
+        for identity, ids in groups.items()
+    ]
+    analysis.circular_reasons = _circular_reasons(claim, analysis)
+    return analysis
+
+
+def _nodes(claim):
+    rows = list(
+        Appearance.objects.filter(claim=claim).values_list(
+            "id", "key", "document_id", "document__slug", "document__title", "document__published", "document__published_precision",
+            "document__publisher_id", "document__publisher__name", "document__publisher__reliability",
+            "speaker_id", "speaker__name", "speaker__reliability", "stance",
+        )
+    )
+    roots = _identity_roots({row[10] or row[7] for row in rows} - {None})
+    nodes = {}
+    for (node_id, key, document_id, document_slug, title, published, precision, publisher_id, publisher, publisher_grade,
+         speaker_id, speaker, speaker_grade, stance) in rows:
+        voice = speaker_id or publisher_id
+        if voice:
+            root_slug, root_name = roots[voice]
+            identity, label = f"source:{root_slug}", root_name
+        else:  # nobody known speaks: the document stands for itself, and counts once, alone
+            identity, label = f"document:{document_slug}", f"“{title}”"
+        nodes[node_id] = Node(
+            id=node_id, key=key, document_id=document_id, document_title=title,
+            document_date=format_partial_date(published, precision), publisher=publisher or "",
+            speaker=speaker or "", stance=stance,
+            reliability=(speaker_grade if speaker_id else publisher_grade) or Reliability.F,
+            identity=identity, identity_label=label,
+        )
+    return nodes
+
+
+def _hops_from_origins(claim_id, max_hops):
+    """Each appearance's longest chain of derivations from an origin, walked in one recursive query.
+
+    No chain through n appearances is longer than n hops, so `max_hops` = n stops the walk even
+    on a cycle written around the model layer.
+    """
+    appearance = connection.ops.quote_name(Appearance._meta.db_table)
+    derivation = connection.ops.quote_name(Derivation._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE walk(id, hops) AS (
+            SELECT a.id, 0 FROM {appearance} a
+            WHERE a.claim_id = %s
+              AND NOT EXISTS (SELECT 1 FROM {derivation} d WHERE d.appearance_id = a.id)
+            UNION
+            SELECT d.appearance_id, walk.hops + 1 FROM walk
+            JOIN {derivation} d ON d.derived_from_id = walk.id
+            WHERE walk.hops < %s
+        )
+        SELECT id, MAX(hops) FROM walk GROUP BY id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [claim_id, max_hops])
+        return dict(cursor.fetchall())
+
+
+def _identity_roots(source_ids):
+    """For each source, (slug, name) of the source it finally speaks for: aliases merged, acting-for followed.
+
+    One query fetches every source up the chains (walked in the database); the chains are then
+    followed in memory, an alias before an acting-for link.
+    """
+    sources = {
+        source_id: (up_id, slug, name)
+        for source_id, up_id, slug, name in Source.objects.and_those_they_speak_for(source_ids)
+        .annotate(up_id=Coalesce("alias_of_id", "acts_for_id"))
+        .values_list("id", "up_id", "slug", "name")
+    }
+    roots = {}
+    for source_id in source_ids:
+        root_id, seen = source_id, {source_id}
+        while sources[root_id][0] is not None and sources[root_id][0] not in seen:
+            root_id = sources[root_id][0]
+            seen.add(root_id)
+        roots[source_id] = sources[root_id][1:]
+    return roots
+
+
+def _circular_reasons(claim, analysis):
+    """Why the reporting is circular, in words; empty when it is not."""
+    reasons = []
+    reached = analysis.origin_identities()
+    labels = {node.identity: node.identity_label for node in analysis.nodes.values()}
+    parents = analysis.parents()
+    for node_id in sorted(analysis.nodes, key=lambda node_id: analysis.nodes[node_id].key):
+        routes = parents[node_id]
+        if len(routes) > 1 and len({reached[route] for route in routes}) == 1 and len(reached[routes[0]]) == 1:
+            node = analysis.nodes[node_id]
+            (identity,) = reached[routes[0]]
+            reasons.append(
+                f"{node.voice} in “{node.document_title}” draws on {len(routes)} appearances "
+                f"that all trace back to one origin: {labels[identity]}."
+            )
+    if len(analysis.nodes) >= 3 and len(analysis.independent_origins) == 1:
+        reasons.append(
+            f"All {len(analysis.nodes)} appearances rest on a single independent origin: "
+            f"{analysis.independent_origins[0].label}."
+        )
+    own = frozenset().union(*reached.values())
+    supporters = ProvenanceSummary.objects.filter(
+        claim__relations_out__to_claim=claim, claim__relations_out__kind=RelationKind.SUPPORTS
+    ).select_related("claim")
+    for summary in supporters:
+        shared = own & set(summary.origin_identities)
+        if shared and set(summary.origin_identities) <= own:
+            names = ", ".join(sorted(labels[identity] for identity in shared))
+            reasons.append(
+                f"“{summary.claim.label}”, offered in support, rests on the same origin as this claim: {names}."
+            )
+    return reasons
+
+
+@transaction.atomic
+def refresh_summaries(claim_ids):
+    """Recompute the stored summaries of these claims, then of the claims they support.
+
+    Whether a support is circular depends on the supporter's origins, so the claims supported
+    are recomputed after their supporters' summaries are fresh.
+    """
+    claim_ids = set(claim_ids)
+    for claim in Claim.objects.filter(pk__in=claim_ids).order_by("pk"):
+        _store_summary(claim)
+    supported = Claim.objects.filter(
+        relations_in__from_claim__in=claim_ids, relations_in__kind=RelationKind.SUPPORTS
+    ).distinct()
+    for claim in supported.order_by("pk"):
+        _store_summary(claim)
+
+
+def _store_summary(claim):
+    analysis = analyse(claim)
+    ProvenanceSummary.objects.update_or_create(
+        claim=claim,
+        defaults={
+            "appearance_count": len(analysis.nodes),
+            "origin_count": len(analysis.origin_ids),
+            "independent_origin_count": len(analysis.independent_origins),
+            "depth": analysis.depth,
+            "weakest_link": analysis.weakest_link,
+            "is_circular": analysis.is_circular,
+            "circular_reason": " ".join(analysis.circular_reasons),
+            "origin_identities": sorted(origin.identity for origin in analysis.independent_origins),
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
     The claim row is locked for the transaction, so two reviewers acting at once cannot both
     move it from the same status.
     """
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = Claim.objects.lock(claim.pk)
     review = Review(
         claim=claim,
         reviewer=reviewer,

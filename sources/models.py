@@ -3,8 +3,9 @@
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.text import slugify
 
@@ -49,6 +50,35 @@ class Reliability(models.TextChoices):
 class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def and_those_they_speak_for(self, source_ids):
+        """These sources, and every source they are aliases of or act for, however far up."""
+        return self.filter(pk__in=_walk_sources(source_ids, up=True))
+
+    def speaking_for(self, source):
+        """This source, and every source that is its alias or acts for it, however far down."""
+        return self.filter(pk__in=_walk_sources([source.pk], up=False))
+
+
+def _walk_sources(source_ids, *, up):
+    """A recursive subquery over alias and acting-for links: one query, any depth.
+
+    UNION stops at sources already reached, so even links loaded around the model layer that
+    form a loop cannot make it run forever.
+    """
+    source_ids = sorted(set(source_ids))
+    if not source_ids:
+        return []
+    table = connection.ops.quote_name(Source._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(source_ids))
+    step = (
+        f"SELECT s.alias_of_id FROM {table} s JOIN walk ON s.id = walk.id WHERE s.alias_of_id IS NOT NULL "
+        f"UNION SELECT s.acts_for_id FROM {table} s JOIN walk ON s.id = walk.id WHERE s.acts_for_id IS NOT NULL"
+        if up
+        else f"SELECT s.id FROM {table} s JOIN walk ON s.alias_of_id = walk.id OR s.acts_for_id = walk.id"
+    )
+    sql = f"WITH RECURSIVE walk(id) AS (SELECT id FROM {table} WHERE id IN ({placeholders}) UNION {step}) SELECT id FROM walk"
+    return RawSQL(sql, source_ids)
 
 
 class Source(ValidatedModel):
@@ -100,6 +130,11 @@ class Source(ValidatedModel):
                 name="source_not_acting_for_itself",
                 violation_error_message="A source cannot act on behalf of itself.",
             ),
+            models.CheckConstraint(
+                condition=Q(alias_of__isnull=True) | Q(acts_for__isnull=True),
+                name="source_alias_does_not_act",
+                violation_error_message="An alias cannot act on behalf of a source; the source it names can.",
+            ),
         ]
 
     def __str__(self):
@@ -120,19 +155,18 @@ class Source(ValidatedModel):
                 )
             elif self.pk and self.aliases.exists():
                 errors["alias_of"] = "This source has aliases of its own; it cannot become an alias."
-        if self.acts_for_id and self.pk and self.pk in self.acts_for.acting_chain_ids():
+        if self.alias_of_id and self.acts_for_id:
+            errors["acts_for"] = (
+                f"An alias speaks as “{self.alias_of}”: say whom that source acts for, on that source."
+            )
+        elif (
+            self.acts_for_id
+            and self.pk
+            and Source.objects.and_those_they_speak_for([self.acts_for_id]).filter(pk=self.pk).exists()
+        ):
             errors["acts_for"] = f"“{self.acts_for}” already acts, directly or not, on behalf of this source."
         if errors:
             raise ValidationError(errors)
-
-    def acting_chain_ids(self):
-        """Ids of this source and of every source it acts for, directly or through others."""
-        seen = [self.pk]
-        current = self
-        while current.acts_for_id and current.acts_for_id not in seen:
-            seen.append(current.acts_for_id)
-            current = current.acts_for
-        return seen
 
 
 class DocumentKind(models.TextChoices):

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from claims.models import Appearance, Claim, ClaimRelation, Derivation, Review, Topic
+from claims.models import Appearance, Claim, ClaimRelation, Derivation, ProvenanceSummary, Review, Topic
+from claims.provenance import refresh_summaries
 from claims.services import claim_review
 from sources.dates import parse_partial_date
 from sources.models import Document, Excerpt, Source
@@ -107,6 +108,8 @@ class SeedBuilder:
         for spec in self.data.get("claim", []):
             for number, review in enumerate(spec.get("review", []), start=1):
                 _in(f"claim {spec['slug']}, review {number}", self.add_review, spec["slug"], review)
+        # The fixture carries the summaries, as a loaded fixture refreshes none (see claims.signals).
+        refresh_summaries(Claim.objects.values_list("pk", flat=True))
         return self.objects_in_load_order()
 
     def add_user(self, spec):
@@ -253,6 +256,7 @@ class SeedBuilder:
             *Derivation.objects.order_by("claim__slug", "appearance__key", "derived_from__key"),
             *ClaimRelation.objects.order_by("from_claim__slug", "to_claim__slug", "kind"),
             *Review.objects.order_by("claim__slug", "created_at"),
+            *ProvenanceSummary.objects.order_by("claim__slug"),
         ]
 
 

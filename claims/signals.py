@@ -1,0 +1,78 @@
+"""Keep every claim's stored provenance summary in step with the writes that change its graph.
+
+Writes mark the claims they touch; the summaries are recomputed once, when the transaction
+commits, however many rows it wrote. Raw fixture loads are left alone: fixtures carry their
+summaries (and `refresh_provenance` recomputes them all).
+"""
+
+import threading
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from claims.models import Appearance, Claim, ClaimRelation, Derivation
+from sources.models import Document, Source
+
+_pending = threading.local()
+
+
+def mark_changed(claim_ids):
+    claim_ids = set(claim_ids)
+    if not claim_ids:
+        return
+    pending = getattr(_pending, "claim_ids", None)
+    if pending is None:
+        pending = _pending.claim_ids = set()
+    pending.update(claim_ids)
+    # Registered on every write: the first callback refreshes them all, the rest find nothing left.
+    transaction.on_commit(_refresh_pending)
+
+
+def _refresh_pending():
+    from claims.provenance import refresh_summaries
+
+    claim_ids, _pending.claim_ids = getattr(_pending, "claim_ids", None) or set(), set()
+    if claim_ids:
+        refresh_summaries(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
+
+
+@receiver([post_save, post_delete], sender=Appearance)
+@receiver([post_save, post_delete], sender=Derivation)
+def graph_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_changed([instance.claim_id])
+
+
+@receiver([post_save, post_delete], sender=ClaimRelation)
+def relation_changed(sender, instance, raw=False, **kwargs):
+    # A supporting claim's origins decide whether the support is circular.
+    if not raw:
+        mark_changed([instance.to_claim_id])
+
+
+@receiver(post_save, sender=Claim)
+def claim_created(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        mark_changed([instance.pk])
+
+
+@receiver(post_save, sender=Document)
+def document_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_changed(Appearance.objects.filter(document=instance).values_list("claim_id", flat=True))
+
+
+@receiver(post_save, sender=Source)
+def source_changed(sender, instance, raw=False, **kwargs):
+    """A grade, an alias or an acting-for link changes the claims its speakers and agents appear in."""
+    if raw:
+        return
+    affected = Source.objects.speaking_for(instance).values_list("pk", flat=True)
+    mark_changed(
+        Appearance.objects.filter(Q(speaker__in=affected) | Q(document__publisher__in=affected))
+        .order_by()
+        .values_list("claim_id", flat=True)
+        .distinct()
+    )
