@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
@@ -133,9 +133,6 @@ class ClaimQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(status=ClaimStatus.IN_REVIEW)
-
-    def with_appearance_count(self):
-        return self.annotate(appearance_count=Count("appearances", distinct=True))
 
     def lock(self, claim_id):
         """Hold the claim's row until the transaction ends: writes to one claim's graph or status

@@ -71,9 +71,11 @@ def _walk_sources(source_ids, *, up):
         return []
     table = connection.ops.quote_name(Source._meta.db_table)
     placeholders = ", ".join(["%s"] * len(source_ids))
+    # One recursive term (PostgreSQL allows no more); an alias acts for no one, so a source has
+    # at most one link up.
     step = (
-        f"SELECT s.alias_of_id FROM {table} s JOIN walk ON s.id = walk.id WHERE s.alias_of_id IS NOT NULL "
-        f"UNION SELECT s.acts_for_id FROM {table} s JOIN walk ON s.id = walk.id WHERE s.acts_for_id IS NOT NULL"
+        f"SELECT COALESCE(s.alias_of_id, s.acts_for_id) FROM {table} s JOIN walk ON s.id = walk.id "
+        f"WHERE COALESCE(s.alias_of_id, s.acts_for_id) IS NOT NULL"
         if up
         else f"SELECT s.id FROM {table} s JOIN walk ON s.alias_of_id = walk.id OR s.acts_for_id = walk.id"
     )
