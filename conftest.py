@@ -1,6 +1,16 @@
+import os
+import shutil
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
 
 from claims.tests.factories import UserFactory
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", Path(__file__).parent / "test-artifacts"))
 
 
 @pytest.fixture
@@ -12,3 +22,50 @@ def fact_checker(db):
 def checker_client(client, fact_checker):
     client.force_login(fact_checker)
     return client
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's headless Chromium, driven by Playwright.
+
+    Skipped where Chromium is missing, except under CI (REQUIRE_BROWSER=1), which installs it
+    and must not pass a browser test it did not run.
+    """
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("Chromium is not installed: `apt-get install chromium` (.ci/run does).")
+        pytest.skip("Debian's chromium is not installed.")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API runs an event loop in this thread, and Django refuses ORM
+    # calls from a thread with a running loop: the test's own setup and checks need them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+        # The test's queries under Playwright's loop opened connections of their own.
+        connections.close_all()
+
+
+@pytest.fixture
+def page_signed_in_as(browser, live_server, request):
+    """`page_signed_in_as(user)`: a browser page with the user's session on the live server.
+
+    A full-page screenshot of it is kept in the artifacts directory after the test, pass or fail.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+
+    def sign_in(user):
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+        return page
+
+    yield sign_in
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()

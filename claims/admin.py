@@ -23,7 +23,8 @@ from claims.models import (
     StoryClaim,
     Topic,
 )
-from claims.provenance import attribution_tree
+from claims.graph import claim_graph_dot, origin_legend
+from claims.provenance import analyse, attribution_tree
 
 
 @admin.register(Topic)
@@ -116,27 +117,77 @@ class ReviewListingInline(ListingInline):
         return super().get_queryset(request).select_related("reviewer")
 
 
+class IndependentOriginsFilter(admin.SimpleListFilter):
+    title = "independent origins"
+    parameter_name = "independent_origins"
+
+    def lookups(self, request, model_admin):
+        return [("0", "none"), ("1", "one"), ("2", "two or more")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "2":
+            return queryset.filter(provenance__independent_origin_count__gte=2)
+        if self.value() in ("0", "1"):
+            return queryset.filter(provenance__independent_origin_count=int(self.value()))
+        return queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ("label", "status", "verdict", "credibility", "likelihood", "appearance_count", "event_date_known")
-    list_filter = ("status", "verdict", "credibility", "likelihood", "topics")
+    list_display = (
+        "label", "status", "verdict", "credibility", "likelihood",
+        "appearance_count", "independent_origins", "circular", "event_date_known",
+    )
+    list_filter = (
+        "status", "verdict", "credibility", "likelihood",
+        IndependentOriginsFilter, ("provenance__is_circular", admin.BooleanFieldListFilter), "topics",
+    )
+    list_select_related = ("provenance",)
     search_fields = ("label", "slug", "statement", "subjects__name")
     autocomplete_fields = ("subjects", "topics")
-    readonly_fields = ("status", "verdict", "credibility", "likelihood", "attribution", "related_claims")
+    readonly_fields = ("status", "verdict", "credibility", "likelihood", "provenance_graph", "attribution", "related_claims")
     inlines = (AppearanceListingInline, AppearanceAddingInline, RelationAddingInline, ReviewListingInline)
     fieldsets = (
         (None, {"fields": ("label", "slug", "statement", "subjects", "topics", ("event_date", "event_date_precision"))}),
         ("Assessment", {"fields": (("status", "verdict"), ("credibility", "likelihood"), "public_summary", "internal_notes")}),
+        ("Provenance", {"fields": ("provenance_graph",)}),
         ("Attribution, from the latest appearances back to their origins", {"fields": ("attribution",)}),
         ("Related claims", {"fields": ("related_claims",)}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_appearance_count()
+    class Media:
+        css = {"all": ("claims/provenance.css",)}
+        js = ("claims/vendor/viz-3.31.0.js", "claims/provenance-graph.js")
 
-    @admin.display(description="appearances", ordering="appearance_count")
+    # A claim's summary is written when the transaction that created the claim commits; until
+    # then its columns show as empty.
+    @admin.display(description="appearances", ordering="provenance__appearance_count")
     def appearance_count(self, claim):
-        return claim.appearance_count
+        return claim.provenance.appearance_count if hasattr(claim, "provenance") else None
+
+    @admin.display(description="independent origins", ordering="provenance__independent_origin_count")
+    def independent_origins(self, claim):
+        return claim.provenance.independent_origin_count if hasattr(claim, "provenance") else None
+
+    @admin.display(description="circular reporting", boolean=True, ordering="provenance__is_circular")
+    def circular(self, claim):
+        return claim.provenance.is_circular if hasattr(claim, "provenance") else None
+
+    @admin.display(description="graph")
+    def provenance_graph(self, claim):
+        if claim.pk is None:
+            return "—"
+        analysis = analyse(claim)
+        return render_to_string(
+            "admin/claims/provenance.html",
+            {
+                "claim": claim,
+                "analysis": analysis,
+                "legend": origin_legend(analysis),
+                "dot": claim_graph_dot(analysis),
+                "dot_element_id": f"graph-dot-{claim.pk}",
+            },
+        )
 
     @admin.display(description="event date", ordering="event_date")
     def event_date_known(self, claim):

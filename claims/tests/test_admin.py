@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, ClaimRelation, Derivation, RelationKind
+from claims.provenance import refresh_summaries
 from claims.services import claim_review
 from claims.tests.factories import (
     AppearanceFactory,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, the page's own rows and a few lookups for filters and inlines; the figure that
 # matters is that it does not grow with the rows (see the paired tests below).
 CHANGELIST_QUERIES = 6
-CLAIM_PAGE_QUERIES = 13
+CLAIM_PAGE_QUERIES = 17  # 5 of them the provenance analysis behind the graph
 
 REGISTERED_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"claims", "sources"}]
 
@@ -194,3 +195,50 @@ def test_a_date_known_only_to_the_year_is_shown_as_the_year(checker_client):
     ClaimFactory(event_date=datetime.date(2019, 1, 1), event_date_precision="year")
     page = checker_client.get(reverse("admin:claims_claim_changelist")).content.decode()
     assert '<td class="field-event_date_known">2019</td>' in page
+
+
+def test_claim_page_summarises_the_provenance_analysis(checker_client):
+    claim = claim_with_chain(3)
+    page = " ".join(checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode().split())
+    assert "3 appearances, 1 origin, <strong>1 independent origin</strong>; 2 hops from origin" in page
+
+
+def test_claim_page_states_why_its_reporting_is_circular(checker_client):
+    claim = claim_with_chain(3)
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "Circular reporting." in response.content.decode()
+    assert "All 3 appearances rest on a single independent origin" in response.content.decode()
+
+
+def test_claim_page_embeds_the_graph_for_the_browser_to_draw(checker_client):
+    claim = claim_with_chain(2)
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    content = response.content.decode()
+    assert f'<script id="graph-dot-{claim.pk}" type="application/json">"digraph attribution' in content
+    assert 'data-provenance-graph="graph-dot-' in content
+    assert "claims/vendor/viz-3.31.0.js" in content
+
+
+def test_a_source_named_like_markup_reaches_the_claim_page_as_text(checker_client):
+    claim = ClaimFactory()
+    AppearanceFactory(claim=claim, speaker=SourceFactory(name="<script>alert(1)</script>"))
+    content = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "<script>alert(1)" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content  # in the legend and the chain
+    assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in content  # in the graph's source
+
+
+def test_claims_can_be_filtered_by_their_independent_origins(checker_client):
+    single, double = ClaimFactory(), ClaimFactory()
+    AppearanceFactory(claim=single)
+    AppearanceFactory.create_batch(2, claim=double)
+    refresh_summaries([single.pk, double.pk])
+    response = checker_client.get(reverse("admin:claims_claim_changelist"), {"independent_origins": "2"})
+    assert list(response.context["cl"].queryset) == [double]
+
+
+def test_claims_can_be_filtered_by_circular_reporting(checker_client):
+    circular, plain = claim_with_chain(3), ClaimFactory()
+    refresh_summaries([circular.pk, plain.pk])
+    response = checker_client.get(reverse("admin:claims_claim_changelist"), {"provenance__is_circular__exact": "1"})
+    assert list(response.context["cl"].queryset) == [circular]
