@@ -1,5 +1,7 @@
+import io
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -205,3 +207,66 @@ class TestSeeds:
         refresh_summaries(Claim.objects.values_list("pk", flat=True))
         after = {summary.pk: summary.independent_origin_count for summary in ProvenanceSummary.objects.all()}
         assert before == after and len(after) == Claim.objects.count()
+
+
+class TestRefreshCommand:
+    def test_it_writes_the_summaries_of_claims_that_have_none(self):
+        claim = ClaimFactory()
+        AppearanceFactory.create_batch(2, claim=claim)
+        call_command("refresh_provenance", "--missing", stdout=io.StringIO())
+        assert ProvenanceSummary.objects.get(claim=claim).independent_origin_count == 2
+
+    def test_it_corrects_a_summary_that_disagrees_with_the_graph(self):
+        claim = ClaimFactory()
+        AppearanceFactory(claim=claim)
+        refresh_summaries([claim.pk])
+        ProvenanceSummary.objects.filter(claim=claim).update(appearance_count=7)
+        call_command("refresh_provenance", claim.slug, stdout=io.StringIO())
+        assert ProvenanceSummary.objects.get(claim=claim).appearance_count == 1
+
+    def test_an_unknown_slug_is_refused_by_name(self):
+        with pytest.raises(CommandError, match="No claim with slug no-such-claim"):
+            call_command("refresh_provenance", "no-such-claim")
+
+
+class TestSummariesFollowEveryWrite:
+    def test_removing_an_appearance_refreshes_the_summary(self, django_capture_on_commit_callbacks):
+        claim = ClaimFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            first, second = AppearanceFactory.create_batch(2, claim=claim)
+        with django_capture_on_commit_callbacks(execute=True):
+            second.delete()
+        claim.provenance.refresh_from_db()
+        assert claim.provenance.appearance_count == 1
+
+    def test_a_new_supporting_relation_refreshes_the_claim_it_supports(self, django_capture_on_commit_callbacks):
+        informant = SourceFactory(name="MX1")
+        supported, supporting = ClaimFactory(), ClaimFactory(label="US signalled a winner")
+        with django_capture_on_commit_callbacks(execute=True):
+            AppearanceFactory(claim=supported, speaker=informant)
+            AppearanceFactory(claim=supporting, speaker=informant)
+        assert not supported.provenance.is_circular
+        with django_capture_on_commit_callbacks(execute=True):
+            ClaimRelationFactory(from_claim=supporting, to_claim=supported, kind=RelationKind.SUPPORTS)
+        supported.provenance.refresh_from_db()
+        assert supported.provenance.is_circular
+
+    def test_a_new_publisher_refreshes_the_claims_its_document_carries(self, django_capture_on_commit_callbacks):
+        agency = SourceFactory(name="CISEN")
+        claim = ClaimFactory()
+        document = DocumentFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            AppearanceFactory(claim=claim, speaker=agency)
+            AppearanceFactory(claim=claim, speaker=None, document=document)
+        assert claim.provenance.independent_origin_count == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            document.publisher = agency
+            document.save()
+        claim.provenance.refresh_from_db()
+        assert claim.provenance.independent_origin_count == 1
+
+    def test_nothing_is_refreshed_before_the_transaction_commits(self, django_capture_on_commit_callbacks):
+        claim = ClaimFactory()
+        with django_capture_on_commit_callbacks(execute=False):
+            AppearanceFactory(claim=claim)
+        assert not ProvenanceSummary.objects.filter(claim=claim).exists()

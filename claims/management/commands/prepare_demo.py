@@ -27,6 +27,8 @@ class Command(BaseCommand):
         else:
             call_command("loaddata", SEED_FIXTURE, verbosity=0)
             self.stdout.write(f"Loaded the seed data: {Claim.objects.count()} claims.")
+        # A database made before summaries existed (or written in bulk) gets them now.
+        call_command("refresh_provenance", "--missing", stdout=self.stdout)
         password = self.demo_password()
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
         user.is_staff = user.is_superuser = True
