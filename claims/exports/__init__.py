@@ -1,0 +1,1 @@
+"""Exports of a claim's graph in standard formats."""
