@@ -47,7 +47,6 @@ def claim_graph_dot(analysis):
     or in dark grey when it rests on several.
     """
     colour_of = origin_colours(analysis)
-    reached = analysis.origin_identities()
     origins = set(analysis.origin_ids)
     lines = [
         "digraph attribution {",
@@ -63,7 +62,7 @@ def claim_graph_dot(analysis):
             attributes += [f'fillcolor="{colour_of[node.identity]}"', "penwidth=2.5", 'class="origin"']
             attributes.append(f"tooltip={dot_string(f'Origin, speaking for {node.identity_label}')}")
         else:
-            identities = reached[node_id]
+            identities = analysis.origin_identities(node_id)
             border = colour_of.get(next(iter(identities)), MIXED_COLOUR) if len(identities) == 1 else MIXED_COLOUR
             attributes += [f'color="{border}"', "penwidth=2"]
         lines.append(f"  a{node_id} [{', '.join(attributes)}];")

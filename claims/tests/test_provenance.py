@@ -1,3 +1,4 @@
+import gc
 import io
 
 import pytest
@@ -149,6 +150,18 @@ class TestQueries:
         bulk_chain(claim, 50)
         with django_assert_max_num_queries(self.ANALYSIS_QUERIES):
             analyse(claim)
+
+    def test_the_analysis_leaves_the_garbage_collector_as_it_found_it(self):
+        claim = ClaimFactory()
+        bulk_chain(claim, 5)
+        analyse(claim)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            analyse(claim)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
 
 
 class TestSummaries:
