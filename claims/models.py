@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
+from sources.history import HistoriedQuerySet, VersionedModel, acting_user, track_history
 from sources.dates import DatePrecision, format_partial_date, partial_date_constraint, partial_date_errors, period_start
 from sources.models import Document, Excerpt, Reliability, Source
 from sources.validation import ValidatedModel, choice_constraint
@@ -99,7 +100,7 @@ STATUS_TRANSITIONS = {
 }
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -109,6 +110,7 @@ class Topic(ValidatedModel):
     slug = models.SlugField(max_length=100, unique=True, blank=True, help_text="Made from the name when left empty.")
 
     objects = TopicQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["name"]
@@ -124,7 +126,7 @@ class Topic(ValidatedModel):
             self.slug = slugify(self.name)[:100]
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -134,13 +136,37 @@ class ClaimQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(status=ClaimStatus.IN_REVIEW)
 
+    def review_queue(self):
+        """Claims awaiting review, the longest-waiting first (since they last entered review)."""
+        entered = Review.objects.filter(claim=OuterRef("pk"), status_after=ClaimStatus.IN_REVIEW).exclude(
+            status_before=ClaimStatus.IN_REVIEW
+        )
+        return (
+            self.awaiting_review()
+            .annotate(in_review_since=Subquery(entered.order_by("-created_at").values("created_at")[:1]))
+            .order_by(F("in_review_since").asc(nulls_first=True), "pk")
+        )
+
+    def mark_content_changed(self):
+        """Record that these claims' appearances or relations changed, by whom and when.
+
+        The base `update()`: the claims' own fields are unchanged, so no version or history of
+        theirs is written (the appearance's or relation's own history says what changed).
+        """
+        return models.QuerySet.update(self, content_changed_by=acting_user(), content_changed_at=timezone.now())
+
     def lock(self, claim_id):
         """Hold the claim's row until the transaction ends: writes to one claim's graph or status
         then happen one after another, each seeing what the one before committed."""
         return self.select_for_update().get(pk=claim_id)
 
 
-class Claim(ValidatedModel):
+# What the two-person rule calls a claim's content: the fields that say what is claimed. (Its
+# appearances and relations count too; `claims.signals` marks those changes.)
+CLAIM_CONTENT_FIELDS = ("label", "statement", "event_date", "event_date_precision", "public_summary")
+
+
+class Claim(VersionedModel, ValidatedModel):
     """One assertion, stated neutrally, with what we think of it."""
 
     label = models.CharField(max_length=200, help_text="A short name, e.g. “US–Sinaloa immunity deal”.")
@@ -160,11 +186,18 @@ class Claim(ValidatedModel):
     likelihood = models.CharField(max_length=20, choices=Likelihood.choices, blank=True, editable=False)
     public_summary = models.TextField(blank=True, help_text="Shown to readers once the claim is vetted.")
     internal_notes = models.TextField(blank=True, help_text="Never published.")
+    content_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        help_text="Who last changed what the claim says, its appearances or its relations: they cannot approve it alone.",
+    )
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
+    history = track_history(m2m_fields=[subjects, topics])
 
     class Meta:
         ordering = ["label"]
+        permissions = [("review_claim", "Can record reviews of claims (submit, approve, dispute, retract, reopen)")]
         constraints = [
             choice_constraint("status", ClaimStatus, name="claim_status_valid", message="Unknown review status."),
             *judgement_constraints("claim"),
@@ -179,10 +212,23 @@ class Claim(ValidatedModel):
     def __str__(self):
         return self.label
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        claim = super().from_db(db, field_names, values)
+        claim._loaded_content = claim._content() if set(CLAIM_CONTENT_FIELDS) <= set(field_names) else None
+        return claim
+
+    def save(self, *args, **kwargs):
+        if self._state.adding or getattr(self, "_loaded_content", None) != self._content():
+            self.content_changed_by, self.content_changed_at = acting_user(), timezone.now()
+        super().save(*args, **kwargs)
+        self._loaded_content = self._content()
+
     def natural_key(self):
         return (self.slug,)
 
     def clean(self):
+        self.validate_version()
         if not self.slug:
             self.slug = slugify(self.label)[:200]
         if self.event_date and self.event_date_precision:
@@ -199,6 +245,9 @@ class Claim(ValidatedModel):
     def rating_value(self):
         return VERDICT_RATING.get(self.verdict)
 
+    def _content(self):
+        return tuple(getattr(self, field) for field in CLAIM_CONTENT_FIELDS)
+
 
 class Stance(models.TextChoices):
     ASSERTS = "asserts", "asserts"
@@ -207,7 +256,7 @@ class Stance(models.TextChoices):
     DOUBTS = "doubts", "doubts"
 
 
-class AppearanceQuerySet(models.QuerySet):
+class AppearanceQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, claim_slug, key):
         return self.get(claim__slug=claim_slug, key=key)
 
@@ -241,6 +290,7 @@ class Appearance(ValidatedModel):
     )
 
     objects = AppearanceQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["claim", "key"]
@@ -323,7 +373,7 @@ class DerivationKind(models.TextChoices):
     LEAKS = "leaks", "releases a leak of"
 
 
-class DerivationQuerySet(models.QuerySet):
+class DerivationQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, claim_slug, appearance_key, derived_from_key):
         return self.get(claim__slug=claim_slug, appearance__key=appearance_key, derived_from__key=derived_from_key)
 
@@ -358,6 +408,7 @@ class Derivation(ValidatedModel):
     kind = models.CharField(max_length=10, choices=DerivationKind.choices)
 
     objects = DerivationQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["claim", "appearance", "derived_from"]
@@ -431,7 +482,7 @@ INVERSE_RELATION_LABELS = {
 }
 
 
-class ClaimRelationQuerySet(models.QuerySet):
+class ClaimRelationQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, from_slug, to_slug, kind):
         return self.get(from_claim__slug=from_slug, to_claim__slug=to_slug, kind=kind)
 
@@ -448,6 +499,7 @@ class ClaimRelation(ValidatedModel):
     note = models.TextField(blank=True)
 
     objects = ClaimRelationQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["from_claim", "kind", "to_claim"]
@@ -604,12 +656,19 @@ class Review(ValidatedModel):
 
     natural_key.dependencies = ["claims.claim"]
 
+    @property
+    def is_partial_approval(self):
+        """An approval that leaves the claim in review, awaiting the approvals still needed."""
+        return self.decision == ReviewDecision.APPROVE and self.status_before == self.status_after == ClaimStatus.IN_REVIEW
+
     def clean(self):
         expected = STATUS_TRANSITIONS.get((self.status_before, self.decision))
         if expected is None:
             raise ValidationError(
                 {"decision": f"A claim that is {ClaimStatus(self.status_before).label} cannot be given the decision “{self.decision}”."}
             )
+        if self.is_partial_approval:
+            return
         if self.status_after != expected:
             raise ValidationError({"status_after": f"This decision moves a claim to {ClaimStatus(expected).label}."})
 
@@ -619,7 +678,7 @@ class StoryStatus(models.TextChoices):
     PUBLISHED = "published", "published"
 
 
-class StoryQuerySet(models.QuerySet):
+class StoryQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -635,6 +694,7 @@ class Story(ValidatedModel):
     claims = models.ManyToManyField(Claim, through="StoryClaim", related_name="stories", blank=True)
 
     objects = StoryQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["-published_at", "title"]
@@ -660,7 +720,7 @@ class ClaimUsage(models.TextChoices):
     DEBUNKS = "debunks", "debunks"
 
 
-class StoryClaimQuerySet(models.QuerySet):
+class StoryClaimQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, story_slug, claim_slug):
         return self.get(story__slug=story_slug, claim__slug=claim_slug)
 
@@ -674,6 +734,7 @@ class StoryClaim(ValidatedModel):
     note = models.TextField(blank=True)
 
     objects = StoryClaimQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["story", "claim"]
@@ -694,3 +755,56 @@ class StoryClaim(ValidatedModel):
         return (*self.story.natural_key(), *self.claim.natural_key())
 
     natural_key.dependencies = ["claims.story", "claims.claim"]
+
+
+class CorrectionFlagQuerySet(models.QuerySet):
+    def get_by_natural_key(self, story_slug, claim_slug, raised_at):
+        return self.get(story__slug=story_slug, claim__slug=claim_slug, raised_at=raised_at)
+
+    def open(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class CorrectionFlag(ValidatedModel):
+    """A story that relied on a claim now downgraded: it may need a correction until an editor acknowledges it."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="correction_flags")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="correction_flags")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="correction_flags", help_text="The review that downgraded the claim.")
+    reason = models.TextField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement = models.TextField(blank=True, help_text="What the editor did about it, e.g. “correction appended”.")
+
+    objects = CorrectionFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "claim", "review"],
+                name="correction_flag_once_per_review",
+                violation_error_message="This review already flagged this story.",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="correction_flag_acknowledged_by_someone",
+                violation_error_message="An acknowledgement names who made it and when.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.story}” may need a correction: {self.reason}"
+
+    def natural_key(self):
+        return (*self.story.natural_key(), *self.claim.natural_key(), self.raised_at)
+
+    natural_key.dependencies = ["claims.story", "claims.claim", "claims.review"]
+
+    @property
+    def is_open(self):
+        return self.acknowledged_at is None

@@ -1,4 +1,5 @@
-"""Keep every claim's stored provenance summary in step with the writes that change its graph.
+"""Keep every claim's stored provenance summary in step with the writes that change its graph,
+and record who last changed its content (for the two-person rule).
 
 Writes mark the claims they touch; the summaries are recomputed once, when the transaction
 commits, however many rows it wrote. Raw fixture loads are left alone: fixtures carry their
@@ -9,7 +10,7 @@ import threading
 
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation
@@ -43,6 +44,7 @@ def _refresh_pending():
 def graph_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         mark_changed([instance.claim_id])
+        Claim.objects.filter(pk=instance.claim_id).mark_content_changed()
 
 
 @receiver([post_save, post_delete], sender=ClaimRelation)
@@ -50,6 +52,19 @@ def relation_changed(sender, instance, raw=False, **kwargs):
     # A supporting claim's origins decide whether the support is circular.
     if not raw:
         mark_changed([instance.to_claim_id])
+        Claim.objects.filter(pk__in=[instance.from_claim_id, instance.to_claim_id]).mark_content_changed()
+
+
+@receiver(m2m_changed, sender=Claim.subjects.through)
+def subjects_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if getattr(instance, "skip_history_when_saving", False):  # a fixture load (sources.validation)
+        return
+    if not reverse and action in ("post_add", "post_remove", "post_clear"):
+        Claim.objects.filter(pk=instance.pk).mark_content_changed()
+    elif reverse and action in ("post_add", "post_remove"):
+        Claim.objects.filter(pk__in=pk_set).mark_content_changed()
+    elif reverse and action == "pre_clear":  # a source's claims cleared from its side: Django names them only before
+        instance.claims_about.all().mark_content_changed()
 
 
 @receiver(post_save, sender=Claim)

@@ -17,6 +17,7 @@ from sources.dates import (
     period_end,
     period_start,
 )
+from sources.history import HistoriedQuerySet, track_history
 from sources.validation import ValidatedModel, choice_constraint
 
 EXCERPT_CONTEXT_LENGTH = 32
@@ -47,7 +48,7 @@ class Reliability(models.TextChoices):
     F = "F", "F — reliability cannot be judged"
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -116,6 +117,7 @@ class Source(ValidatedModel):
     )
 
     objects = SourceQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["name"]
@@ -202,7 +204,7 @@ class Disclosure(models.TextChoices):
     UNKNOWN = "unknown", "unknown"
 
 
-class DocumentQuerySet(models.QuerySet):
+class DocumentQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -245,6 +247,7 @@ class Document(ValidatedModel):
     notes = models.TextField(blank=True)
 
     objects = DocumentQuerySet.as_manager()
+    history = track_history(m2m_fields=[authors])
 
     # Checks that apps built on documents add in their ready() (claims: derivations must still
     # respect dates), so that sources never imports them. Each returns errors keyed by field.
@@ -324,7 +327,7 @@ class Document(ValidatedModel):
         return self.earliest_date > other.latest_date
 
 
-class ExcerptQuerySet(models.QuerySet):
+class ExcerptQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, document_slug, start, end):
         return self.get(document__slug=document_slug, start=start, end=end)
 
@@ -344,6 +347,7 @@ class Excerpt(ValidatedModel):
     suffix = models.CharField(max_length=EXCERPT_CONTEXT_LENGTH, blank=True)
 
     objects = ExcerptQuerySet.as_manager()
+    history = track_history()
 
     class Meta:
         ordering = ["document", "start"]

@@ -9,7 +9,8 @@ they are for generators that build valid data in volume.
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import pre_save
+from django.db.models import ProtectedError
+from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
 
@@ -31,6 +32,10 @@ def validate_before_save(sender, instance, raw, **kwargs):
         if instance.pk is not None:
             instance._state.adding = not sender._default_manager.filter(pk=instance.pk).exists()
         instance.validate_derived_fields()
+        # The loader sets this instance's many-to-many fields next, through signals that carry no
+        # `raw` flag: mark it, so that a load writes no history (django-simple-history's own
+        # marker) and changes no one's record of edits (claims.signals).
+        instance.skip_history_when_saving = True
     instance.full_clean()
 
 
@@ -40,3 +45,27 @@ def choice_constraint(field, choices, *, name, message, blank=False, null=False)
     if null:
         allowed |= Q(**{f"{field}__isnull": True})
     return models.CheckConstraint(condition=allowed, name=name, violation_error_message=message)
+
+
+# Checks that forbid deleting a record, registered by the apps that know why (claims: the
+# published stories relying on it). Each takes the record and returns what forbids it.
+DELETION_GUARDS = []
+
+
+def deletion_blockers(instance):
+    return [blocker for guard in DELETION_GUARDS for blocker in guard(instance)]
+
+
+@receiver(pre_delete)
+def refuse_guarded_deletion(sender, instance, **kwargs):
+    """On every path (admin, API, shell, `QuerySet.delete`): Django sends this for each row it deletes."""
+    if not isinstance(instance, ValidatedModel):
+        return
+    blockers = deletion_blockers(instance)
+    if blockers:
+        names = ", ".join(f"“{blocker}”" for blocker in blockers)
+        raise ProtectedError(
+            f"“{instance}” cannot be deleted: the published {'story' if len(blockers) == 1 else 'stories'} {names} "
+            f"{'relies' if len(blockers) == 1 else 'rely'} on it.",
+            set(blockers),
+        )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -26,6 +27,8 @@ from sources.models import Document, Excerpt, Source
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 USERS_JOINED = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+# When the demo desk wrote the claims up: before their first review, and the same on every build.
+CLAIMS_WRITTEN = datetime.datetime(2026, 11, 1, 12, tzinfo=datetime.UTC)
 
 
 class SpecError(CommandError):
@@ -105,6 +108,7 @@ class SeedBuilder:
         for spec in self.data.get("relation", []):
             where = f"relation {spec.get('from')} {spec.get('kind')} {spec.get('to')}"
             _in(where, self.add_relation, spec)
+        Claim.objects.update(content_changed_at=CLAIMS_WRITTEN)
         for spec in self.data.get("claim", []):
             for number, review in enumerate(spec.get("review", []), start=1):
                 _in(f"claim {spec['slug']}, review {number}", self.add_review, spec["slug"], review)
@@ -122,6 +126,8 @@ class SeedBuilder:
             date_joined=USERS_JOINED,
         )
         user.save()
+        # The demo desk's fact-checkers: the role the migrations create, so their reviews are allowed.
+        user.groups.add(Group.objects.get(name="Fact-checker"))
         self.users[user.username] = user
 
     def add_source(self, spec):
