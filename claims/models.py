@@ -161,6 +161,9 @@ class ClaimQuerySet(HistoriedQuerySet):
         return self.select_for_update().get(pk=claim_id)
 
 
+# What only a review changes (claims.services.claim_review).
+CLAIM_JUDGEMENT_FIELDS = ("status", "verdict", "credibility", "likelihood")
+
 # What the two-person rule calls a claim's content: the fields that say what is claimed. (Its
 # appearances and relations count too; `claims.signals` marks those changes.)
 CLAIM_CONTENT_FIELDS = ("label", "statement", "event_date", "event_date_precision", "public_summary")
@@ -215,14 +218,25 @@ class Claim(VersionedModel, ValidatedModel):
     @classmethod
     def from_db(cls, db, field_names, values):
         claim = super().from_db(db, field_names, values)
-        claim._loaded_content = claim._content() if set(CLAIM_CONTENT_FIELDS) <= set(field_names) else None
+        claim._remember_loaded_values()
         return claim
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_loaded_values()
+
     def save(self, *args, **kwargs):
-        if self._state.adding or getattr(self, "_loaded_content", None) != self._content():
+        loaded = getattr(self, "_loaded", None)
+        if not self._state.adding and loaded is not None:
+            changed = [field for field in CLAIM_JUDGEMENT_FIELDS if getattr(self, field) != loaded[field]]
+            if changed:
+                raise ValidationError(
+                    {field: "A claim's status and judgement change only through a review: record one on its page." for field in changed}
+                )
+        if self._state.adding or (loaded is not None and any(getattr(self, field) != loaded[field] for field in CLAIM_CONTENT_FIELDS)):
             self.content_changed_by, self.content_changed_at = acting_user(), timezone.now()
         super().save(*args, **kwargs)
-        self._loaded_content = self._content()
+        self._remember_loaded_values()
 
     def natural_key(self):
         return (self.slug,)
@@ -245,8 +259,23 @@ class Claim(VersionedModel, ValidatedModel):
     def rating_value(self):
         return VERDICT_RATING.get(self.verdict)
 
-    def _content(self):
-        return tuple(getattr(self, field) for field in CLAIM_CONTENT_FIELDS)
+    def apply_review(self, review):
+        """Take the status and judgement a review gives (the one way they change; see claims.services)."""
+        self.status = review.status_after
+        for field in ("verdict", "credibility", "likelihood"):
+            if getattr(review, field) not in ("", None):
+                setattr(self, field, getattr(review, field))
+        self._loaded.update({field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS})
+        self.save()
+
+    def _remember_loaded_values(self):
+        """What was read, to tell a content change or a judgement set by hand on save.
+
+        Not for a partial read (`only()`, `defer()`): reading the rest would cost a query per row,
+        and Django saves only the fields it read.
+        """
+        fields = (*CLAIM_JUDGEMENT_FIELDS, *CLAIM_CONTENT_FIELDS)
+        self._loaded = None if self.get_deferred_fields() & set(fields) else {field: getattr(self, field) for field in fields}
 
 
 class Stance(models.TextChoices):

@@ -74,14 +74,7 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
     with acting_as(reviewer):
         review.save()
         if not review.is_partial_approval:
-            claim.status = review.status_after
-            if verdict:
-                claim.verdict = verdict
-            if credibility is not None:
-                claim.credibility = credibility
-            if likelihood:
-                claim.likelihood = likelihood
-            claim.save()
+            claim.apply_review(review)
         _flag_stories_if_downgraded(claim, review, *before)
     return review
 
@@ -129,7 +122,7 @@ def _flag_stories_if_downgraded(claim, review, status_before, verdict_before):
 def _downgrade_reason(status_before, verdict_before, claim):
     if status_before == ClaimStatus.VETTED and claim.status != ClaimStatus.VETTED:
         return f"“{claim.label}” is no longer vetted: it is now {ClaimStatus(claim.status).label}."
-    if status_before == ClaimStatus.VETTED and _rating_worsened(verdict_before, claim.verdict):
+    if claim.status == ClaimStatus.VETTED and _rating_worsened(verdict_before, claim.verdict):
         return f"The verdict on “{claim.label}” worsened from {Verdict(verdict_before).label} to {Verdict(claim.verdict).label}."
     return None
 

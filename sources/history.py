@@ -19,6 +19,8 @@ from django.db import models, transaction
 from django.db.models import F
 from simple_history.models import HistoricalRecords
 
+from sources.validation import refuse_guarded_deletion
+
 _acting_user = ContextVar("acting_user", default=None)
 
 
@@ -48,7 +50,16 @@ def track_history(**options):
 
 
 class HistoriedQuerySet(models.QuerySet):
-    """Bulk writes record history like single saves: one version per row written."""
+    """Bulk writes record history like single saves: one version per row written.
+
+    (Bulk deletes send the signals that record history already; they are checked here against the
+    deletion guards, like single deletes.)
+    """
+
+    def delete(self):
+        for instance in self:
+            refuse_guarded_deletion(instance)
+        return super().delete()
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)

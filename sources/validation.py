@@ -10,13 +10,17 @@ they are for generators that build valid data in volume.
 from django.db import models
 from django.db.models import Q
 from django.db.models import ProtectedError
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 
 class ValidatedModel(models.Model):
     class Meta:
         abstract = True
+
+    def delete(self, *args, **kwargs):
+        refuse_guarded_deletion(self)
+        return super().delete(*args, **kwargs)
 
     def validate_derived_fields(self):
         """Check the fields `save()` derives (a hash, say), which raw loads bring ready-made."""
@@ -52,20 +56,18 @@ def choice_constraint(field, choices, *, name, message, blank=False, null=False)
 DELETION_GUARDS = []
 
 
-def deletion_blockers(instance):
-    return [blocker for guard in DELETION_GUARDS for blocker in guard(instance)]
+def refuse_guarded_deletion(instance):
+    """Raise ProtectedError, naming what forbids it, if a guard forbids deleting `instance`.
 
-
-@receiver(pre_delete)
-def refuse_guarded_deletion(sender, instance, **kwargs):
-    """On every path (admin, API, shell, `QuerySet.delete`): Django sends this for each row it deletes."""
-    if not isinstance(instance, ValidatedModel):
-        return
-    blockers = deletion_blockers(instance)
+    Called by `ValidatedModel.delete()` and `HistoriedQuerySet.delete()` before Django collects
+    related rows, so the refusal names the story rather than a protected foreign key.
+    """
+    blockers = [blocker for guard in DELETION_GUARDS for blocker in guard(instance)]
     if blockers:
         names = ", ".join(f"“{blocker}”" for blocker in blockers)
+        one = len(blockers) == 1
         raise ProtectedError(
-            f"“{instance}” cannot be deleted: the published {'story' if len(blockers) == 1 else 'stories'} {names} "
-            f"{'relies' if len(blockers) == 1 else 'rely'} on it.",
+            f"“{instance}” cannot be deleted: the published {'story' if one else 'stories'} {names} "
+            f"{'relies' if one else 'rely'} on it.",
             set(blockers),
         )

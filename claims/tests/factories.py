@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from claims.models import (
     Appearance,
@@ -28,6 +29,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda number: f"checker{number}")
     is_staff = True
     password = factory.django.Password("correct horse battery staple")
+
+
+def member_of(default_group):
+    """A post-generation hook putting the user in a role's group (`role="Editor"` names another)."""
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=extracted or default_group))
+
+    return role
+
+
+class FactCheckerFactory(UserFactory):
+    role = member_of("Fact-checker")
+
+
+class EditorFactory(UserFactory):
+    role = member_of("Editor")
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
