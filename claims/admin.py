@@ -6,29 +6,41 @@ rows would render a widget per relation per row, each with a query of its own, a
 hundreds of appearances would then cost hundreds of queries.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Prefetch
-from django.urls import reverse
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from claims.models import (
     Appearance,
+    STATUS_TRANSITIONS,
     Claim,
     ClaimRelation,
+    Credibility,
+    CorrectionFlag,
     Derivation,
+    Likelihood,
     Review,
+    ReviewDecision,
     Story,
     StoryClaim,
     Topic,
+    Verdict,
 )
 from claims.graph import claim_graph_dot, origin_legend
 from claims.provenance import analyse, attribution_tree
+from claims.services import can_review, claim_review, correction_flag_acknowledge
+from sources.history_admin import HistoryAdmin
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(HistoryAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
 
@@ -132,8 +144,18 @@ class IndependentOriginsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewForm(forms.Form):
+    """The review panel under a claim: the decision is the button pressed."""
+
+    decision = forms.ChoiceField(choices=ReviewDecision.choices)
+    verdict = forms.ChoiceField(choices=[("", "—"), *Verdict.choices], required=False)
+    credibility = forms.TypedChoiceField(choices=[("", "—"), *Credibility.choices], coerce=int, empty_value=None, required=False)
+    likelihood = forms.ChoiceField(choices=[("", "—"), *Likelihood.choices], required=False)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), help_text="Why: every review says.")
+
+
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(HistoryAdmin):
     list_display = (
         "label", "status", "verdict", "credibility", "likelihood",
         "appearance_count", "independent_origins", "circular", "event_date_known",
@@ -147,8 +169,10 @@ class ClaimAdmin(admin.ModelAdmin):
     autocomplete_fields = ("subjects", "topics")
     readonly_fields = ("status", "verdict", "credibility", "likelihood", "provenance_graph", "attribution", "related_claims")
     inlines = (AppearanceListingInline, AppearanceAddingInline, RelationAddingInline, ReviewListingInline)
+    change_form_template = "admin/claims/claim/change_form.html"
+    change_list_template = "admin/claims/claim/change_list.html"
     fieldsets = (
-        (None, {"fields": ("label", "slug", "statement", "subjects", "topics", ("event_date", "event_date_precision"))}),
+        (None, {"fields": ("label", "slug", "statement", "subjects", "topics", ("event_date", "event_date_precision"), "version")}),
         ("Assessment", {"fields": (("status", "verdict"), ("credibility", "likelihood"), "public_summary", "internal_notes")}),
         ("Provenance", {"fields": ("provenance_graph",)}),
         ("Attribution, from the latest appearances back to their origins", {"fields": ("attribution",)}),
@@ -158,6 +182,65 @@ class ClaimAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("claims/provenance.css",)}
         js = ("claims/vendor/viz-3.31.0.js", "claims/provenance-graph.js")
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The version the fact-checker opened travels with the edit: a save from an older one is refused.
+        kwargs["widgets"] = {**kwargs.get("widgets", {}), "version": forms.HiddenInput}
+        return super().get_form(request, obj, **kwargs)
+
+    def get_urls(self):
+        return [
+            path("review-queue/", self.admin_site.admin_view(self.review_queue_view), name="claims_claim_review_queue"),
+            path("<path:object_id>/review/", self.admin_site.admin_view(self.review_view), name="claims_claim_review"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and can_review(request.user):
+            decisions = [decision for (status, decision) in STATUS_TRANSITIONS if status == obj.status]
+            context = {
+                **context,
+                "review_form": ReviewForm(initial={"verdict": obj.verdict, "credibility": obj.credibility, "likelihood": obj.likelihood}),
+                "review_decisions": [ReviewDecision(decision) for decision in decisions],
+                "review_url": reverse("admin:claims_claim_review", args=[obj.pk]),
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def review_view(self, request, object_id):
+        """Record a review from the claim's page; every refusal is shown there, naming the field, and changes nothing."""
+        claim = get_object_or_404(Claim, pk=object_id)
+        back = redirect("admin:claims_claim_change", claim.pk)
+        if request.method != "POST":
+            return back
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(request, f"{field}: {' '.join(errors)}")
+            return back
+        try:
+            review = claim_review(claim=claim, reviewer=request.user, **form.cleaned_data)
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+        except ValidationError as refusal:
+            for field, errors in refusal.message_dict.items():
+                messages.error(request, f"{field}: {' '.join(errors)}")
+        else:
+            if review.is_partial_approval:
+                messages.success(request, "Your approval is recorded; the claim stays in review until enough other fact-checkers approve it.")
+            else:
+                messages.success(request, f"Review recorded: the claim is now {review.get_status_after_display()}.")
+        return back
+
+    def review_queue_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Review queue: claims awaiting review, the longest-waiting first",
+            "claims": Claim.objects.review_queue().select_related("provenance", "content_changed_by"),
+        }
+        return TemplateResponse(request, "admin/claims/claim/review_queue.html", context)
 
     # A claim's summary is written when the transaction that created the claim commits; until
     # then its columns show as empty.
@@ -242,7 +325,7 @@ class DerivationInline(admin.TabularInline):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(admin.ModelAdmin):
+class AppearanceAdmin(HistoryAdmin):
     list_display = ("claim", "key", "document", "speaker", "stance")
     list_filter = ("stance", "document__kind")
     list_select_related = ("claim", "document", "speaker")
@@ -252,7 +335,7 @@ class AppearanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Derivation)
-class DerivationAdmin(admin.ModelAdmin):
+class DerivationAdmin(HistoryAdmin):
     list_display = ("claim", "appearance", "kind", "derived_from")
     list_filter = ("kind",)
     list_select_related = (
@@ -269,7 +352,7 @@ class DerivationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(admin.ModelAdmin):
+class ClaimRelationAdmin(HistoryAdmin):
     list_display = ("from_claim", "kind", "to_claim")
     list_filter = ("kind",)
     list_select_related = ("from_claim", "to_claim")
@@ -304,18 +387,114 @@ class StoryClaimInline(admin.TabularInline):
     extra = 1
 
 
+class NeedsCorrectionFilter(admin.SimpleListFilter):
+    title = "needs correction"
+    parameter_name = "needs_correction"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "yes"), ("no", "no")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.needing_correction()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Story.objects.needing_correction())
+        return queryset
+
+
+@admin.display(description="")
+def acknowledge_button(flag):
+    if not flag.is_open:
+        return "—"
+    return format_html('<a class="button" href="{}">Acknowledge</a>', reverse("admin:claims_correctionflag_acknowledge", args=[flag.pk]))
+
+
+class CorrectionFlagInline(ListingInline):
+    model = CorrectionFlag
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "correction flags"
+    fields = ("raised_at", "claim", "reason", "acknowledged_by", "acknowledged_at", "acknowledgement", acknowledge_button)
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim", "acknowledged_by")
+
+
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("title", "status", "published_at")
-    list_filter = ("status",)
+    list_display = ("title", "status", "published_at", "open_corrections")
+    list_filter = ("status", NeedsCorrectionFilter)
     search_fields = ("title", "slug", "url")
     date_hierarchy = "published_at"
-    inlines = (StoryClaimInline,)
+    inlines = (StoryClaimInline, CorrectionFlagInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            open_correction_count=Count("correction_flags", filter=Q(correction_flags__acknowledged_at__isnull=True))
+        )
+
+    @admin.display(description="needs correction", ordering="open_correction_count")
+    def open_corrections(self, story):
+        return story.open_correction_count or ""
+
+
+class AcknowledgementForm(forms.Form):
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="What was done, e.g. “correction appended to the story”.",
+    )
+
+
+@admin.register(CorrectionFlag)
+class CorrectionFlagAdmin(admin.ModelAdmin):
+    """Raised by reviews, cleared by an editor's acknowledgement (recorded); never edited or deleted."""
+
+    list_display = ("story", "claim", "reason", "raised_at", "acknowledged_by", "acknowledged_at", acknowledge_button)
+    list_filter = (("acknowledged_at", admin.EmptyFieldListFilter), "story__status")
+    list_select_related = ("story", "claim", "acknowledged_by")
+    search_fields = ("story__title", "claim__label", "reason")
+    fields = ("story", "claim", "review", "reason", "raised_at", "acknowledged_by", "acknowledged_at", "acknowledgement")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        acknowledge = path(
+            "<path:object_id>/acknowledge/", self.admin_site.admin_view(self.acknowledge_view), name="claims_correctionflag_acknowledge"
+        )
+        return [acknowledge, *super().get_urls()]
+
+    def acknowledge_view(self, request, object_id):
+        flag = get_object_or_404(CorrectionFlag.objects.select_related("story", "claim"), pk=object_id)
+        form = AcknowledgementForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                correction_flag_acknowledge(flag=flag, editor=request.user, note=form.cleaned_data["note"])
+            except PermissionDenied as refusal:
+                messages.error(request, str(refusal))
+            except ValidationError as refusal:
+                messages.error(request, " ".join(refusal.messages))
+            else:
+                messages.success(request, f"Acknowledged: “{flag.story}” no longer needs a correction for “{flag.claim}”.")
+            return redirect("admin:claims_story_change", flag.story_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Acknowledge a correction flag",
+            "flag": flag,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/claims/correctionflag/acknowledge.html", context)
 
 
 @admin.register(StoryClaim)
-class StoryClaimAdmin(admin.ModelAdmin):
+class StoryClaimAdmin(HistoryAdmin):
     list_display = ("story", "usage", "claim")
     list_filter = ("usage",)
     list_select_related = ("story", "claim")

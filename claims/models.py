@@ -259,6 +259,14 @@ class Claim(VersionedModel, ValidatedModel):
     def rating_value(self):
         return VERDICT_RATING.get(self.verdict)
 
+    # A revert brings back what the claim said, never a status or judgement: those only a review changes.
+    kept_on_revert = (*CLAIM_JUDGEMENT_FIELDS, "content_changed_by", "content_changed_at")
+
+    def prepare_revert(self):
+        super().prepare_revert()
+        stored = {field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS}
+        self._loaded = {**dict.fromkeys(CLAIM_CONTENT_FIELDS), **stored}
+
     def apply_review(self, review):
         """Take the status and judgement a review gives (the one way they change; see claims.services)."""
         self.status = review.status_after
@@ -710,6 +718,10 @@ class StoryStatus(models.TextChoices):
 class StoryQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def needing_correction(self):
+        """Stories with a correction flag no editor has acknowledged yet."""
+        return self.filter(Exists(CorrectionFlag.objects.open().filter(story=OuterRef("pk"))))
 
 
 class Story(ValidatedModel):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 
+from sources.history_admin import HistoryAdmin
 from sources.models import Document, Excerpt, Source
 
 
@@ -22,7 +23,7 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ("name", "kind", "reliability", "alias_of", "acts_for")
     list_filter = ("kind", "reliability")
     list_select_related = ("alias_of", "acts_for")
@@ -45,7 +46,7 @@ class ExcerptInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "kind", "publisher", "date", "authenticity", "disclosure", "excerpt_count")
     list_filter = ("kind", "authenticity", "disclosure", "published_precision")
@@ -76,7 +77,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Excerpt)
-class ExcerptAdmin(admin.ModelAdmin):
+class ExcerptAdmin(HistoryAdmin):
     list_display = ("short_quote", "document", "start", "end")
     list_select_related = ("document",)
     list_filter = ("document__kind",)

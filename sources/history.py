@@ -94,11 +94,28 @@ class VersionedModel(models.Model):
         if self._state.adding:
             return super().save(*args, **kwargs)
         with transaction.atomic(using=kwargs.get("using")):
-            claimed = type(self)._base_manager.filter(pk=self.pk, version=self.version).update(version=F("version") + 1)
-            if not claimed:
+            rows = type(self)._base_manager.filter(pk=self.pk)
+            claimed = rows.filter(version=self.version).update(version=F("version") + 1)
+            if claimed:
+                self.version += 1
+            elif rows.exists():
                 raise ValidationError({NON_FIELD_ERRORS: [self.stale_message()]}, code="stale")
-            self.version += 1
+            # else: a deleted record restored from its history, inserted again as it was
             super().save(*args, **kwargs)
+
+    def prepare_revert(self):
+        """Make this copy of a past version (`historical.instance`) save as the next version.
+
+        What a model changes only through its own workflow (`kept_on_revert`) stays as stored.
+        """
+        stored = type(self)._base_manager.filter(pk=self.pk).first()
+        if stored is None:
+            return
+        self.version = stored.version
+        for field in self.kept_on_revert:
+            setattr(self, field, getattr(stored, field))
+
+    kept_on_revert = ()
 
     def validate_version(self):
         if self._state.adding:

@@ -15,6 +15,7 @@ from claims.tests.factories import (
     ClaimRelationFactory,
     DerivationFactory,
     StoryClaimFactory,
+    StoryFactory,
     TopicFactory,
 )
 from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
@@ -39,6 +40,10 @@ def one_of_everything(fact_checker):
     ClaimRelationFactory(from_claim=claim)
     StoryClaimFactory(claim=claim)
     claim_review(claim=claim, reviewer=fact_checker, decision="submit", rationale="Chain traced.")
+    retracted = ClaimFactory()
+    StoryClaimFactory(claim=retracted, story=StoryFactory(status="published"))
+    for decision, judgement in [("submit", {}), ("approve", {"verdict": "true", "credibility": 2}), ("retract", {})]:
+        claim_review(claim=retracted, reviewer=fact_checker, decision=decision, rationale="Checked.", **judgement)
 
 
 def claim_with_chain(length):
@@ -79,7 +84,8 @@ def test_change_page_renders_for_a_fact_checker(checker_client, one_of_everythin
 
 @pytest.mark.parametrize(
     "model",
-    [model for model in REGISTERED_MODELS if model._meta.model_name != "review"],  # reviews come from the workflow
+    # Reviews and correction flags come from the workflow, never from an add page.
+    [model for model in REGISTERED_MODELS if model._meta.model_name not in {"review", "correctionflag"}],
     ids=lambda model: model._meta.label,
 )
 def test_add_page_renders_for_a_fact_checker(checker_client, one_of_everything, model):

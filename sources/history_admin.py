@@ -1,0 +1,85 @@
+"""The admin's side of history, shared by every tracked model's admin.
+
+django-simple-history gives each record a history page (who, when, what changed from the version
+before) and a page per version with a Revert button. This adds a comparison of any two versions,
+prepares a revert so it saves as the next version (sources.history.VersionedModel), and lists the
+deletion guards' refusal (sources.validation) on the delete page, naming what forbids it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from sources.history import VersionedModel
+from sources.validation import DELETION_GUARDS
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    object_history_template = "admin/history/object_history.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.history_compare_view),
+            name=f"{opts.app_label}_{opts.model_name}_history_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def history_compare_view(self, request, object_id):
+        """Two versions side by side: each field that differs, its value in each."""
+        if not self.has_view_history_or_change_history_permission(request, None):
+            raise PermissionDenied
+        versions = self.model.history.filter(id=object_id)
+        older_id, newer_id = request.GET.get("older", ""), request.GET.get("newer", "")
+        if not (older_id.isdigit() and newer_id.isdigit()):
+            raise Http404("Choose two versions to compare (older and newer).")
+        older = get_object_or_404(versions, history_id=older_id)
+        newer = get_object_or_404(versions, history_id=newer_id)
+        if older.history_date > newer.history_date:
+            older, newer = newer, older
+        delta = newer.diff_against(older, foreign_keys_are_objs=True)
+        fields = {field.name: field.verbose_name for field in self.model._meta.get_fields() if hasattr(field, "verbose_name")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Compare versions of {newer.instance}",
+            "object_id": object_id,
+            "older": older,
+            "newer": newer,
+            "changes": [(fields.get(change.field, change.field), change.old, change.new) for change in delta.changes],
+            "history_url": reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_history", args=[object_id]),
+        }
+        return TemplateResponse(request, "admin/history/compare.html", context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = self.model.history.filter(id=object_id).select_related("history_user").order_by("-history_date")
+        opts = self.model._meta
+        extra = {
+            "versions": versions[:200],
+            "compare_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history_compare", args=[object_id]),
+        }
+        return super().history_view(request, object_id, extra_context={**extra, **(extra_context or {})})
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The version page's form is built from a past version: for the revert to save, it must
+        # carry the current version number and keep what only the workflow changes.
+        if isinstance(obj, VersionedModel) and self._is_version_page(request):
+            obj.prepare_revert()
+        return super().get_form(request, obj, **kwargs)
+
+    def _is_version_page(self, request):
+        opts = self.model._meta
+        match = request.resolver_match
+        return match is not None and match.url_name == f"{opts.app_label}_{opts.model_name}_simple_history"
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        forbidding = sorted({str(blocker) for obj in objs for guard in DELETION_GUARDS for blocker in guard(obj)})
+        if not forbidding:
+            return deleted, model_count, perms_needed, protected
+        # Django's page shows missing permissions instead of protected objects; a published story
+        # forbids the deletion whoever asks, so it is what the page must say.
+        return deleted, model_count, set(), [*(f"Published story relying on it: {name}" for name in forbidding), *protected]
