@@ -18,6 +18,7 @@ from sources.validation import DELETION_GUARDS
 
 class HistoryAdmin(SimpleHistoryAdmin):
     object_history_template = "admin/history/object_history.html"
+    change_list_template = "admin/history/change_list.html"
 
     def get_urls(self):
         opts = self.model._meta
@@ -26,7 +27,31 @@ class HistoryAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(self.history_compare_view),
             name=f"{opts.app_label}_{opts.model_name}_history_compare",
         )
-        return [compare, *super().get_urls()]
+        deleted = path("deleted/", self.admin_site.admin_view(self.deleted_view), name=f"{opts.app_label}_{opts.model_name}_deleted")
+        return [compare, deleted, *super().get_urls()]
+
+    def deleted_view(self, request):
+        """Records deleted and not restored, the latest first: each opens its history, where a version restores it."""
+        if not self.has_view_history_or_change_history_permission(request, None):
+            raise PermissionDenied
+        deletions = (
+            self.model.history.filter(history_type="-")
+            .exclude(id__in=self.model._base_manager.values("pk"))
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
+        latest_per_record = {}
+        for deletion in deletions[:500]:
+            latest_per_record.setdefault(deletion.id, deletion)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": f"Deleted {opts.verbose_name_plural}",
+            "deletions": latest_per_record.values(),
+            "history_url_name": f"admin:{opts.app_label}_{opts.model_name}_history",
+        }
+        return TemplateResponse(request, "admin/history/deleted.html", context)
 
     def history_compare_view(self, request, object_id):
         """Two versions side by side: each field that differs, its value in each."""

@@ -216,6 +216,20 @@ class TestHistoryInTheAdmin:
         assert (claim.statement, claim.status) == ("First wording.", ClaimStatus.IN_REVIEW)
 
 
+    def test_a_deleted_claim_is_listed_and_restored_from_its_history(self):
+        claim = self.edited_twice()
+        pk, label = claim.pk, claim.label
+        claim.delete()
+        client = signed_in(FactCheckerFactory())
+        assert label in client.get(reverse("admin:claims_claim_deleted")).content.decode()
+        assert client.get(reverse("admin:claims_claim_history", args=[pk])).status_code == 200
+        last = Claim.history.filter(id=pk, history_type="~").order_by("-history_date").first()
+        restored_form = claim_form_data(last.instance)
+        client.post(reverse("admin:claims_claim_simple_history", args=[pk, last.history_id]), restored_form)
+        assert Claim.objects.get(pk=pk).statement == "Second wording."
+        assert "Nothing deleted." in client.get(reverse("admin:claims_claim_deleted")).content.decode()
+
+
 class TestSafeDeletionInTheAdmin:
     def test_deleting_a_claim_a_published_story_relies_on_names_the_story_and_deletes_nothing(self):
         claim, story = vetted_and_relied_on(story_title="Sinaloa, the deal")

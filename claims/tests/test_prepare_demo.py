@@ -51,3 +51,10 @@ def test_does_not_load_the_seed_over_existing_claims(settings, password_file):
     ClaimFactory()
     call_command("prepare_demo")
     assert Claim.objects.count() == 1
+
+
+def test_each_seed_record_gets_its_first_version_in_the_history(settings, password_file):
+    settings.DEBUG = True
+    call_command("prepare_demo")
+    claim = Claim.objects.get(slug="us-sinaloa-immunity-deal")
+    assert list(claim.history.values_list("history_type", flat=True)) == ["+"]

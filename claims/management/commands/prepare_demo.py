@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds claims: the seed data is left as it is.")
         else:
             call_command("loaddata", SEED_FIXTURE, verbosity=0)
+            # A load writes no history (sources.validation): give each seed record its first version.
+            call_command("populate_history", auto=True, verbosity=0)
             self.stdout.write(f"Loaded the seed data: {Claim.objects.count()} claims.")
         # A database made before summaries existed (or written in bulk) gets them now.
         call_command("refresh_provenance", "--missing", stdout=self.stdout)
