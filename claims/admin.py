@@ -200,7 +200,7 @@ class ClaimAdmin(HistoryAdmin):
             decisions = [decision for (status, decision) in STATUS_TRANSITIONS if status == obj.status]
             context = {
                 **context,
-                "review_form": ReviewForm(initial={"verdict": obj.verdict, "credibility": obj.credibility, "likelihood": obj.likelihood}),
+                "review_form": ReviewForm(auto_id="review-%s", initial={"verdict": obj.verdict, "credibility": obj.credibility, "likelihood": obj.likelihood}),
                 "review_decisions": [ReviewDecision(decision) for decision in decisions],
                 "review_url": reverse("admin:claims_claim_review", args=[obj.pk]),
             }
