@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -420,6 +420,7 @@ class DerivationQuerySet(HistoriedQuerySet):
         One recursive query, whatever the depth; UNION (not UNION ALL) keeps it finite even on
         a graph that already holds a cycle.
         """
+        connection = connections[self.db]
         table = connection.ops.quote_name(self.model._meta.db_table)
         sql = f"""
             WITH RECURSIVE ancestors(id) AS (

@@ -97,6 +97,9 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Dumps that load back exactly: microseconds kept, history of deleted records kept (see the module).
+SERIALIZATION_MODULES = {"json": "provenance.json_serializer"}
+
 # django-axes first: it refuses a locked-out username/address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -10,3 +10,13 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A second database, for the tests that move the whole database from one engine to another
+# (tests/test_round_trip.py): always SQLite, so that a suite run on PostgreSQL goes PostgreSQL ->
+# SQLite -> PostgreSQL. Its test database lives in memory (NAME is never opened) and is created
+# and migrated only when a collected test names it in `django_db(databases=[...])`.
+DATABASES["roundtrip"] = {  # noqa: F405
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": ":memory:",
+    "TEST": {"NAME": None},
+}

@@ -17,6 +17,8 @@ from contextvars import ContextVar
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from sources.validation import refuse_guarded_deletion
@@ -70,10 +72,36 @@ class HistoriedQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
             count = super().update(**kwargs)
-            self.model.history.bulk_history_create(
-                self.model._base_manager.using(self.db).filter(pk__in=pks), update=True, default_user=acting_user()
-            )
+            record_versions(self.model._base_manager.using(self.db).filter(pk__in=pks))
         return count
+
+
+def record_versions(instances):
+    """A changed version of each instance, its many-to-many fields included, by the acting user.
+
+    (django-simple-history's bulk helper copies no many-to-many rows: they are added here.)
+    """
+    instances = {instance.pk: instance for instance in instances}
+    if not instances:
+        return
+    model = next(iter(instances.values()))._meta.model
+    versions = model.history.bulk_history_create(instances.values(), update=True, default_user=acting_user())
+    if model.history.model._history_m2m_fields:
+        records = HistoricalRecords()
+        for version in versions:
+            records.create_historical_record_m2ms(version, instances[version.id])
+
+
+@receiver(m2m_changed)
+def record_reverse_many_to_many_change(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """`source.claims_about.add(claim)` changes the claim: django-simple-history versions only the
+    source, so the claims (or documents) changed get a version of their own here."""
+    if not reverse or action not in ("post_add", "post_remove") or getattr(instance, "skip_history_when_saving", False):
+        return
+    history = getattr(model, "history", None)
+    tracked = history is not None and any(field.remote_field.through is sender for field in history.model._history_m2m_fields)
+    if tracked:
+        record_versions(model._base_manager.using(instance._state.db).filter(pk__in=pk_set))
 
 
 class VersionedModel(models.Model):

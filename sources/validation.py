@@ -7,9 +7,8 @@ same message. Bulk operations (`bulk_create`, `QuerySet.update`) still bypass it
 they are for generators that build valid data in volume.
 """
 
-from django.db import models
-from django.db.models import Q
-from django.db.models import ProtectedError
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import ProtectedError, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
@@ -27,20 +26,25 @@ class ValidatedModel(models.Model):
 
 
 @receiver(pre_save)
-def validate_before_save(sender, instance, raw, **kwargs):
+def validate_before_save(sender, instance, raw, using=None, **kwargs):
     if not isinstance(instance, ValidatedModel):
         return
     if raw:
+        # The loader's instance belongs to no database until saved: name the one it is loaded
+        # into, so validation looks up its related rows there.
+        instance._state.db = using
         # The loader finds an existing row by its natural key but builds a fresh instance: say it
         # is not new, so the uniqueness checks do not find the row itself.
         if instance.pk is not None:
-            instance._state.adding = not sender._default_manager.filter(pk=instance.pk).exists()
+            instance._state.adding = not sender._default_manager.db_manager(using).filter(pk=instance.pk).exists()
         instance.validate_derived_fields()
         # The loader sets this instance's many-to-many fields next, through signals that carry no
         # `raw` flag: mark it, so that a load writes no history (django-simple-history's own
         # marker) and changes no one's record of edits (claims.signals).
         instance.skip_history_when_saving = True
-    instance.full_clean()
+    # Django checks unique fields against the default database only (its check takes no database);
+    # saving into another, that database's unique indexes refuse duplicates themselves.
+    instance.full_clean(validate_unique=(using or DEFAULT_DB_ALIAS) == DEFAULT_DB_ALIAS)
 
 
 def choice_constraint(field, choices, *, name, message, blank=False, null=False):

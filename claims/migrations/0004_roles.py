@@ -48,29 +48,30 @@ def codename(action, model):
 
 
 def create_roles(apps, schema_editor):
+    database = schema_editor.connection.alias
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
+        create_permissions(app_config, apps=apps, verbosity=0, using=database)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    groups = apps.get_model("auth", "Group").objects.using(database)
+    permissions = apps.get_model("auth", "Permission").objects.using(database)
     for role, apps_models in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = groups.get_or_create(name=role)
         for app_label, models in apps_models.items():
             for model, actions in models.items():
                 group.permissions.add(
-                    *Permission.objects.filter(
+                    *permissions.filter(
                         content_type__app_label=app_label,
                         content_type__model=model,
                         codename__in=[codename(action, model) for action in actions],
                     )
                 )
-    admin, _ = Group.objects.get_or_create(name="Admin")
-    admin.permissions.set(Permission.objects.all())
+    admin, _ = groups.get_or_create(name="Admin")
+    admin.permissions.set(permissions.all())
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=[*ROLES, "Admin"]).delete()
+    apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias).filter(name__in=[*ROLES, "Admin"]).delete()
 
 
 class Migration(migrations.Migration):

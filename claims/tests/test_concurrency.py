@@ -11,7 +11,9 @@ from claims.tests.factories import AppearanceFactory, ClaimFactory
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer at a time in anyway"),
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the database is emptied after it, and the roles the migrations made
+    # must be there again for the tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

@@ -6,7 +6,9 @@ from django.urls import reverse
 from claims.tests.factories import AppearanceFactory, ClaimFactory, DerivationFactory
 from sources.tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a transactional test empties the database after it, and the roles the
+# migrations made must be there again for the next one.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 HOSTILE_NAME = "<script>alert(1)</script>"
 

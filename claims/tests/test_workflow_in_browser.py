@@ -9,7 +9,9 @@ from claims.services import claim_review
 from claims.tests.factories import ClaimFactory, EditorFactory, FactCheckerFactory, StoryClaimFactory, StoryFactory
 from sources.history import acting_as
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a transactional test empties the database after it, and the roles the
+# migrations made must be there again for the next one.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def review_in_browser(page, claim, decision, rationale, **judgement):
