@@ -57,3 +57,20 @@ def test_the_default_database_is_an_ignored_sqlite_file_inside_the_checkout():
     assert result.stdout.strip() == str(ROOT / "db.sqlite3")
     ignored = subprocess.run(["git", "check-ignore", "-q", "db.sqlite3"], cwd=ROOT)
     assert ignored.returncode == 0
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("REQUIRED_APPROVALS", "two"), ("REQUIRED_APPROVALS", "0"), ("AXES_FAILURE_LIMIT", "-1"), ("AXES_COOLOFF_MINUTES", "1.5"),
+])
+def test_a_number_setting_that_is_not_a_whole_number_in_range_is_refused_by_name(variable, value):
+    result = manage("check", **{**PRODUCTION_ENVIRONMENT, variable: value})
+    assert result.returncode != 0
+    assert f"{variable} must be a whole number" in result.stderr
+
+
+def test_the_number_of_approvals_comes_from_the_environment():
+    result = manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.REQUIRED_APPROVALS)",
+        REQUIRED_APPROVALS="2", **PRODUCTION_ENVIRONMENT,
+    )
+    assert result.stdout.strip() == "2"
