@@ -14,12 +14,13 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, ModelChange, ModelDelta
 
 from sources.validation import refuse_guarded_deletion
 
@@ -76,8 +77,9 @@ class HistoriedQuerySet(models.QuerySet):
         return count
 
 
-def record_versions(instances):
-    """A changed version of each instance, its many-to-many fields included, by the acting user.
+def record_versions(instances, *, first=False):
+    """A version of each instance (a changed one, or with `first` its first), many-to-many fields
+    included, by the acting user.
 
     (django-simple-history's bulk helper copies no many-to-many rows: they are added here.)
     """
@@ -85,11 +87,34 @@ def record_versions(instances):
     if not instances:
         return
     model = next(iter(instances.values()))._meta.model
-    versions = model.history.bulk_history_create(instances.values(), update=True, default_user=acting_user())
+    versions = model.history.bulk_history_create(instances.values(), update=not first, default_user=acting_user())
     if model.history.model._history_m2m_fields:
         records = HistoricalRecords()
         for version in versions:
             records.create_historical_record_m2ms(version, instances[version.id])
+
+
+def tracked_models():
+    return [model for model in apps.get_models() if getattr(model._meta, "simple_history_manager_attribute", None)]
+
+
+def version_delta(newer, older, **options):
+    """What changed from one version to another, in every tracked field.
+
+    django-simple-history compares only the fields a form can edit, which would hide exactly
+    what matters most in an audit: a claim's status and verdict, which no form edits. Those are
+    compared here (by their stored values) and added.
+    """
+    delta = newer.diff_against(older, **options)
+    unedited = [
+        ModelChange(field.name, getattr(older, field.attname), getattr(newer, field.attname))
+        for field in older.tracked_fields
+        if not field.editable and not field.primary_key and getattr(older, field.attname) != getattr(newer, field.attname)
+    ]
+    if not unedited:
+        return delta
+    changes = sorted([*delta.changes, *unedited], key=lambda change: change.field)
+    return ModelDelta(changes, [change.field for change in changes], older, newer)
 
 
 @receiver(m2m_changed)
@@ -162,7 +187,7 @@ class VersionedModel(models.Model):
         who = latest.history_user or "someone"
         changes = ""
         if seen is not None and seen.pk != latest.pk:
-            delta = latest.diff_against(seen)
+            delta = version_delta(latest, seen)
             changes = "; ".join(
                 f"{self._meta.get_field(change.field).verbose_name}: “{_short(change.old)}” → “{_short(change.new)}”"
                 for change in delta.changes

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from sources.history import VersionedModel
+from sources.history import VersionedModel, version_delta
 from sources.validation import DELETION_GUARDS
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -65,7 +65,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         newer = get_object_or_404(versions, history_id=newer_id)
         if older.history_date > newer.history_date:
             older, newer = newer, older
-        delta = newer.diff_against(older, foreign_keys_are_objs=True)
+        delta = version_delta(newer, older, foreign_keys_are_objs=True)
         fields = {field.name: field.verbose_name for field in self.model._meta.get_fields() if hasattr(field, "verbose_name")}
         context = {
             **self.admin_site.each_context(request),
@@ -87,6 +87,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
             "compare_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history_compare", args=[object_id]),
         }
         return super().history_view(request, object_id, extra_context={**extra, **(extra_context or {})})
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Each version's changes from the one before, in every tracked field (see version_delta)."""
+        records = list(historical_records)
+        for newer, older in zip(records, records[1:]):
+            delta = version_delta(newer, older, foreign_keys_are_objs=foreign_keys_are_objs)
+            newer.history_delta_changes = self.get_historical_record_context_helper(request, newer).context_for_delta_changes(delta)
 
     def get_form(self, request, obj=None, **kwargs):
         # The version page's form is built from a past version: for the revert to save, it must

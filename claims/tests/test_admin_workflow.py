@@ -197,6 +197,14 @@ class TestHistoryInTheAdmin:
         page = signed_in(FactCheckerFactory()).get(url, {"older": older.history_id, "newer": newer.history_id}).content.decode()
         assert "First wording." in page and "Second wording." in page
 
+    def test_the_history_shows_a_review_changing_the_status_and_verdict(self):
+        author = FactCheckerFactory()
+        claim = in_review(author)
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+                     verdict="mostly_true", credibility=2)
+        page = signed_in(FactCheckerFactory()).get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+        assert "in_review" in page and "vetted" in page and "mostly_true" in page
+
     def test_comparing_an_unknown_version_is_a_404(self):
         claim = self.edited_twice()
         url = reverse("admin:claims_claim_history_compare", args=[claim.pk])

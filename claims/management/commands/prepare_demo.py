@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.models import Claim
+from sources.history import record_versions, tracked_models
 
 SEED_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 # Kept beside the database (git-ignored) so that every `make run` prints the same password.
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         else:
             call_command("loaddata", SEED_FIXTURE, verbosity=0)
             # A load writes no history (sources.validation): give each seed record its first version.
-            call_command("populate_history", auto=True, verbosity=0)
+            for model in tracked_models():
+                record_versions(model._base_manager.all(), first=True)
             self.stdout.write(f"Loaded the seed data: {Claim.objects.count()} claims.")
         # A database made before summaries existed (or written in bulk) gets them now.
         call_command("refresh_provenance", "--missing", stdout=self.stdout)
