@@ -205,6 +205,19 @@ class TestHistoryInTheAdmin:
         page = signed_in(FactCheckerFactory()).get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
         assert "in_review" in page and "vetted" in page and "mostly_true" in page
 
+    def test_a_long_history_is_shown_a_page_at_a_time(self, django_assert_max_num_queries):
+        checker = FactCheckerFactory()
+        with acting_as(checker):
+            claim = ClaimFactory()
+            for number in range(40):
+                claim.statement = f"Wording {number}."
+                claim.save()
+        client = signed_in(checker)
+        # About four queries per version on the page (django-simple-history's many-to-many diff), 25 a page.
+        with django_assert_max_num_queries(125):
+            page = client.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+        assert "Wording 39." in page and "Wording 3." not in page
+
     def test_comparing_an_unknown_version_is_a_404(self):
         claim = self.edited_twice()
         url = reverse("admin:claims_claim_history_compare", args=[claim.pk])
