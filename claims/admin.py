@@ -11,7 +11,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -208,7 +209,9 @@ class ClaimAdmin(HistoryAdmin):
 
     def review_view(self, request, object_id):
         """Record a review from the claim's page; every refusal is shown there, naming the field, and changes nothing."""
-        claim = get_object_or_404(Claim, pk=object_id)
+        claim = self.get_object(request, object_id)
+        if claim is None:
+            raise Http404("No such claim.")
         back = redirect("admin:claims_claim_change", claim.pk)
         if request.method != "POST":
             return back
@@ -471,7 +474,11 @@ class CorrectionFlagAdmin(admin.ModelAdmin):
         return [acknowledge, *super().get_urls()]
 
     def acknowledge_view(self, request, object_id):
-        flag = get_object_or_404(CorrectionFlag.objects.select_related("story", "claim"), pk=object_id)
+        flag = self.get_object(request, object_id)
+        if flag is None:
+            raise Http404("No such correction flag.")
+        if not self.has_change_permission(request, flag):
+            raise PermissionDenied
         form = AcknowledgementForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

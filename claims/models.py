@@ -148,12 +148,29 @@ class ClaimQuerySet(HistoriedQuerySet):
         )
 
     def mark_content_changed(self):
-        """Record that these claims' appearances or relations changed, by whom and when.
+        """Record that these claims' content changed (their appearances, relations or subjects), by
+        whom and when, as a new version: a copy read before is stale.
 
-        The base `update()`: the claims' own fields are unchanged, so no version or history of
-        theirs is written (the appearance's or relation's own history says what changed).
+        The base `update()`: the claims' own fields are unchanged, so no history of theirs is
+        written (the appearance's or relation's own history says what changed).
         """
-        return models.QuerySet.update(self, content_changed_by=acting_user(), content_changed_at=timezone.now())
+        return models.QuerySet.update(
+            self, content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1
+        )
+
+    def update(self, **fields):
+        """Bulk updates keep the claims' rules: no judgement but through a review, and a change of
+        content is a content change (two-person rule, versions)."""
+        refuse_judgement_without_review(fields)
+        if set(fields) & set(CLAIM_CONTENT_FIELDS):
+            fields.update(content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1)
+        return super().update(**fields)
+
+    def bulk_create(self, claims, *args, **kwargs):
+        claims = list(claims)
+        for claim in claims:
+            claim.refuse_judgement_at_creation()
+        return super().bulk_create(claims, *args, **kwargs)
 
     def lock(self, claim_id):
         """Hold the claim's row until the transaction ends: writes to one claim's graph or status
@@ -163,6 +180,18 @@ class ClaimQuerySet(HistoriedQuerySet):
 
 # What only a review changes (claims.services.claim_review).
 CLAIM_JUDGEMENT_FIELDS = ("status", "verdict", "credibility", "likelihood")
+JUDGEMENT_ONLY_BY_REVIEW = "A claim's status and judgement change only through a review: record one on its page."
+
+
+def refuse_judgement_without_review(fields):
+    judged = [field for field in CLAIM_JUDGEMENT_FIELDS if field in fields]
+    if judged:
+        raise ValidationError({field: JUDGEMENT_ONLY_BY_REVIEW for field in judged})
+
+VETTED_IS_FROZEN = (
+    "This claim is vetted: what it says, its appearances and their links change only after it is "
+    "reopened for review (a button on its page), so that another fact-checker approves the change."
+)
 
 # What the two-person rule calls a claim's content: the fields that say what is claimed. (Its
 # appearances and relations count too; `claims.signals` marks those changes.)
@@ -226,14 +255,11 @@ class Claim(VersionedModel, ValidatedModel):
         self._remember_loaded_values()
 
     def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded", None)
-        if not self._state.adding and loaded is not None:
-            changed = [field for field in CLAIM_JUDGEMENT_FIELDS if getattr(self, field) != loaded[field]]
-            if changed:
-                raise ValidationError(
-                    {field: "A claim's status and judgement change only through a review: record one on its page." for field in changed}
-                )
-        if self._state.adding or (loaded is not None and any(getattr(self, field) != loaded[field] for field in CLAIM_CONTENT_FIELDS)):
+        if self._state.adding:
+            self.refuse_judgement_at_creation()
+        else:
+            refuse_judgement_without_review(self._changed_since_read(CLAIM_JUDGEMENT_FIELDS))
+        if self._state.adding or self._changed_since_read(CLAIM_CONTENT_FIELDS):
             self.content_changed_by, self.content_changed_at = acting_user(), timezone.now()
         super().save(*args, **kwargs)
         self._remember_loaded_values()
@@ -243,6 +269,9 @@ class Claim(VersionedModel, ValidatedModel):
 
     def clean(self):
         self.validate_version()
+        frozen = self._changed_since_read(CLAIM_CONTENT_FIELDS) if self._loaded_status() == ClaimStatus.VETTED else []
+        if frozen:
+            raise ValidationError({field: VETTED_IS_FROZEN for field in frozen})
         if not self.slug:
             self.slug = slugify(self.label)[:200]
         if self.event_date and self.event_date_precision:
@@ -265,7 +294,7 @@ class Claim(VersionedModel, ValidatedModel):
     def prepare_revert(self):
         super().prepare_revert()
         stored = {field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS}
-        self._loaded = {**dict.fromkeys(CLAIM_CONTENT_FIELDS), **stored}
+        self._loaded = {**{field: object() for field in CLAIM_CONTENT_FIELDS}, **stored}
 
     def apply_review(self, review):
         """Take the status and judgement a review gives (the one way they change; see claims.services)."""
@@ -276,14 +305,27 @@ class Claim(VersionedModel, ValidatedModel):
         self._loaded.update({field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS})
         self.save()
 
+    def refuse_judgement_at_creation(self):
+        given = {field for field in CLAIM_JUDGEMENT_FIELDS if getattr(self, field) not in ("", None, ClaimStatus.DRAFT)}
+        refuse_judgement_without_review(given)
+
     def _remember_loaded_values(self):
         """What was read, to tell a content change or a judgement set by hand on save.
 
-        Not for a partial read (`only()`, `defer()`): reading the rest would cost a query per row,
-        and Django saves only the fields it read.
+        Only the fields read (`only()`, `defer()` leave some out): reading the rest would cost a
+        query per row, and Django saves only the fields it read.
         """
-        fields = (*CLAIM_JUDGEMENT_FIELDS, *CLAIM_CONTENT_FIELDS)
-        self._loaded = None if self.get_deferred_fields() & set(fields) else {field: getattr(self, field) for field in fields}
+        deferred = self.get_deferred_fields()
+        self._loaded = {
+            field: getattr(self, field) for field in (*CLAIM_JUDGEMENT_FIELDS, *CLAIM_CONTENT_FIELDS) if field not in deferred
+        }
+
+    def _changed_since_read(self, fields):
+        loaded = getattr(self, "_loaded", None) or {}
+        return [field for field in fields if field in loaded and getattr(self, field) != loaded[field]]
+
+    def _loaded_status(self):
+        return (getattr(self, "_loaded", None) or {}).get("status")
 
 
 class Stance(models.TextChoices):
@@ -350,6 +392,7 @@ class Appearance(ValidatedModel):
     natural_key.dependencies = ["claims.claim", "sources.document", "sources.excerpt", "sources.source"]
 
     def clean(self):
+        refuse_if_vetted(self, self.claim_id)
         if self.excerpt_id and self.document_id and self.excerpt.document_id != self.document_id:
             raise ValidationError({"excerpt": f"This excerpt is from “{self.excerpt.document.title}”, not from this appearance's document."})
         if not self.key and self.document_id and self.claim_id:
@@ -377,6 +420,12 @@ class Appearance(ValidatedModel):
         while key in taken:
             key, number = f"{base}-{number}", number + 1
         return key
+
+
+def refuse_if_vetted(record, claim_id):
+    """A vetted claim's graph is frozen until it is reopened (fixture loads excepted: they restore it)."""
+    if claim_id and not record.is_being_loaded and Claim.objects.filter(pk=claim_id, status=ClaimStatus.VETTED).exists():
+        raise ValidationError({"claim": VETTED_IS_FROZEN})
 
 
 def derivation_date_error(document, derived_from_document):
@@ -486,6 +535,7 @@ class Derivation(ValidatedModel):
         if not (self.appearance_id and self.derived_from_id):
             return
         appearance, derived_from = self.appearance, self.derived_from
+        refuse_if_vetted(self, appearance.claim_id)
         if appearance.claim_id != derived_from.claim_id or (self.claim_id and self.claim_id != appearance.claim_id):
             raise ValidationError(
                 {"derived_from": "An appearance can only derive from another appearance of the same claim."}

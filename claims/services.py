@@ -28,9 +28,6 @@ from sources.history import acting_as
 REVIEW_PERMISSION = "claims.review_claim"
 ACKNOWLEDGE_PERMISSION = "claims.change_correctionflag"
 
-# Approving vets the claim with a judgement, so it must carry a verdict and a credibility. The other
-# decisions say why in their rationale (every review does) and may revise the verdict if they give one.
-JUDGING_DECISIONS = {ReviewDecision.APPROVE}
 
 
 def can_review(user):
@@ -50,7 +47,9 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
     if not can_review(reviewer):
         raise PermissionDenied(f"{reviewer} is not a fact-checker: only fact-checkers record reviews.")
     claim = Claim.objects.lock(claim.pk)
-    if decision in JUDGING_DECISIONS:
+    if decision == ReviewDecision.APPROVE:
+        # Approving vets the claim with a judgement; the other decisions say why in their rationale
+        # (every review does) and may revise the verdict if they give one.
         _require_judgement(verdict, credibility)
     status_after = STATUS_TRANSITIONS.get((claim.status, decision), claim.status)
     if decision == ReviewDecision.APPROVE and claim.status == ClaimStatus.IN_REVIEW:
@@ -58,7 +57,7 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
         _check_two_person_rule(claim, reviewer, approvers)
         if len(approvers) + 1 < settings.REQUIRED_APPROVALS:
             status_after = ClaimStatus.IN_REVIEW
-    before = (claim.status, claim.verdict)
+    status_before = claim.status
     review = Review(
         claim=claim,
         reviewer=reviewer,
@@ -75,7 +74,7 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
         review.save()
         if not review.is_partial_approval:
             claim.apply_review(review)
-        _flag_stories_if_downgraded(claim, review, *before)
+        _flag_stories_if_downgraded(claim, review, status_before)
     return review
 
 
@@ -110,8 +109,8 @@ def _check_two_person_rule(claim, reviewer, approvers):
         raise ValidationError({"decision": "You have already approved this version of the claim: another fact-checker must approve it too."})
 
 
-def _flag_stories_if_downgraded(claim, review, status_before, verdict_before):
-    reason = _downgrade_reason(status_before, verdict_before, claim)
+def _flag_stories_if_downgraded(claim, review, status_before):
+    reason = _downgrade_reason(status_before, review, claim)
     if reason is None:
         return
     links = StoryClaim.objects.filter(claim=claim, usage=ClaimUsage.RELIES_ON).select_related("story")
@@ -119,11 +118,17 @@ def _flag_stories_if_downgraded(claim, review, status_before, verdict_before):
         CorrectionFlag(story=link.story, claim=claim, review=review, reason=reason, raised_at=review.created_at).save()
 
 
-def _downgrade_reason(status_before, verdict_before, claim):
+def _downgrade_reason(status_before, review, claim):
     if status_before == ClaimStatus.VETTED and claim.status != ClaimStatus.VETTED:
         return f"“{claim.label}” is no longer vetted: it is now {ClaimStatus(claim.status).label}."
-    if claim.status == ClaimStatus.VETTED and _rating_worsened(verdict_before, claim.verdict):
-        return f"The verdict on “{claim.label}” worsened from {Verdict(verdict_before).label} to {Verdict(claim.verdict).label}."
+    if claim.status == ClaimStatus.VETTED:
+        # Against the verdict it was last vetted with: a reopening may have revised it since.
+        vetted_before = claim.reviews.filter(status_after=ClaimStatus.VETTED).exclude(pk=review.pk).order_by("-created_at").first()
+        if vetted_before and _rating_worsened(vetted_before.verdict, claim.verdict):
+            return (
+                f"The verdict on “{claim.label}” worsened from {Verdict(vetted_before.verdict).label} "
+                f"to {Verdict(claim.verdict).label}."
+            )
     return None
 
 

@@ -193,9 +193,10 @@ class VersionedModel(models.Model):
                 for change in delta.changes
                 if change.field != "version"
             )
+        stored = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
         return (
             f"This {name} was changed by {who} at {latest.history_date:%Y-%m-%d %H:%M} UTC after you opened it "
-            f"(version {self.version} → {latest.version}){': ' + changes if changes else ''}. "
+            f"(version {self.version} → {stored}){': ' + changes if changes else ''}. "
             "Your changes were not saved: reload the page, then make them again."
         )
 

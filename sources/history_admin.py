@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_m2m_reverse_field_name
 
 from sources.history import VersionedModel, version_delta
 from sources.validation import DELETION_GUARDS
@@ -46,6 +47,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
         latest_per_record = {}
         for deletion in deletions[:500]:
             latest_per_record.setdefault(deletion.id, deletion)
+        # Named by a field of their own: most models' names follow links, a query per row.
+        label_field = next((name for name in ("label", "title", "name", "key", "slug") if hasattr(self.model, name)), None)
+        for deletion in latest_per_record.values():
+            deletion.label = getattr(deletion, label_field) if label_field else f"#{deletion.id}"
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -98,17 +103,40 @@ class HistoryAdmin(SimpleHistoryAdmin):
             delta = version_delta(newer, older, foreign_keys_are_objs=foreign_keys_are_objs)
             newer.history_delta_changes = self.get_historical_record_context_helper(request, newer).context_for_delta_changes(delta)
 
-    def get_form(self, request, obj=None, **kwargs):
-        # The version page's form is built from a past version: for the revert to save, it must
-        # carry the current version number and keep what only the workflow changes.
-        if isinstance(obj, VersionedModel) and self._is_version_page(request):
-            obj.prepare_revert()
-        return super().get_form(request, obj, **kwargs)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history lets anyone who may view the history save a version page: reverting
+        # (or restoring a deleted record) changes the record, so it takes the right to change it.
+        if request.method == "POST":
+            exists = self.model._base_manager.filter(pk=object_id).exists() if str(object_id).isdigit() else False
+            allowed = self.has_change_permission(request) if exists else self.has_add_permission(request)
+            if not allowed:
+                raise PermissionDenied
+        request.history_version_id = version_id  # for get_form, which the version page calls
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def _is_version_page(self, request):
-        opts = self.model._meta
-        match = request.resolver_match
-        return match is not None and match.url_name == f"{opts.app_label}_{opts.model_name}_simple_history"
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        version_id = getattr(request, "history_version_id", None)
+        if obj is None or version_id is None:
+            return form
+        # The version page's form is built from a past version: for the revert to save, it must
+        # carry the current version number and keep what only the workflow changes...
+        if isinstance(obj, VersionedModel):
+            obj.prepare_revert()
+        # ...and show that version's many-to-many values, which a form otherwise reads from the
+        # record as it is now.
+        version = self.model.history.get(history_id=version_id)
+        past_values = {
+            field.name: list(getattr(version, field.name).values_list(get_m2m_reverse_field_name(field), flat=True))
+            for field in version._history_m2m_fields
+        }
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**past_values, **kwargs.get("initial", {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -17,6 +17,10 @@ class ValidatedModel(models.Model):
     class Meta:
         abstract = True
 
+    # Set before each validation: a fixture load restores rows as they were, where some rules
+    # about changing them (claims: a vetted claim's graph is frozen) do not apply.
+    is_being_loaded = False
+
     def delete(self, *args, **kwargs):
         refuse_guarded_deletion(self)
         return super().delete(*args, **kwargs)
@@ -42,6 +46,7 @@ def validate_before_save(sender, instance, raw, using=None, **kwargs):
         # `raw` flag: mark it, so that a load writes no history (django-simple-history's own
         # marker) and changes no one's record of edits (claims.signals).
         instance.skip_history_when_saving = True
+    instance.is_being_loaded = raw
     # Django checks unique fields against the default database only (its check takes no database);
     # saving into another, that database's unique indexes refuse duplicates themselves.
     instance.full_clean(validate_unique=(using or DEFAULT_DB_ALIAS) == DEFAULT_DB_ALIAS)

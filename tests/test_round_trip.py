@@ -39,12 +39,14 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connections
+from django.db.models import Q
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from claims.models import (
     Appearance,
     Claim,
+    ClaimStatus,
     ClaimRelation,
     ClaimUsage,
     CorrectionFlag,
@@ -201,7 +203,8 @@ def rich_database(django_capture_on_commit_callbacks):
             Document.objects.exclude(text="").order_by("slug").first().authors.add(Source.objects.get(slug="business-insider"))
             excerpt = Excerpt.objects.order_by("pk").first()
             excerpt.save()
-            derivation = Derivation.objects.exclude(kind=DerivationKind.CITES).order_by("pk").first()
+            unvetted = ~Q(claim__status=ClaimStatus.VETTED)  # a vetted claim's graph is frozen
+            derivation = Derivation.objects.filter(unvetted).exclude(kind=DerivationKind.CITES).order_by("pk").first()
             derivation.kind = DerivationKind.CITES
             derivation.save()
             relation = ClaimRelation.objects.order_by("pk").first()
@@ -210,7 +213,7 @@ def rich_database(django_capture_on_commit_callbacks):
             Topic.objects.bulk_create([Topic(name="Extradition", slug="extradition")])
             Source.objects.filter(slug__in=["cjng", "bolivian-government"]).update(reliability_note="Graded in review.")
             Source.objects.create(name="Duplicate entry", kind="person").delete()
-            appearance = Appearance.objects.filter(derivations_out=None, derivations_in=None).order_by("pk").first()
+            appearance = Appearance.objects.filter(unvetted, derivations_out=None, derivations_in=None).order_by("pk").first()
             appearance_pk = appearance.pk
             appearance.delete()
             Appearance.history.filter(id=appearance_pk, history_type="-").get().instance.save()

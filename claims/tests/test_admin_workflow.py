@@ -8,6 +8,7 @@ from django.urls import reverse
 from claims.models import Claim, ClaimStatus, CorrectionFlag, ReviewDecision, StoryStatus
 from claims.services import claim_review
 from claims.tests.factories import (
+    AppearanceFactory,
     ClaimFactory,
     EditorFactory,
     FactCheckerFactory,
@@ -15,6 +16,7 @@ from claims.tests.factories import (
     StoryFactory,
 )
 from sources.history import acting_as
+from sources.tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +122,11 @@ class TestReviewButtons:
         assert not claim.reviews.exists()
 
 
+    def test_a_review_of_a_claim_that_is_not_there_is_a_404(self):
+        response = signed_in(FactCheckerFactory()).post(reverse("admin:claims_claim_review", args=["abc"]), {"decision": "submit"})
+        assert response.status_code == 404
+
+
 class TestRolesInTheAdmin:
     def test_an_editor_cannot_change_a_claim(self):
         claim = ClaimFactory(statement="As written.")
@@ -218,6 +225,38 @@ class TestHistoryInTheAdmin:
             page = client.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
         assert "Wording 39." in page and "Wording 3." not in page
 
+    def test_a_version_page_shows_the_subjects_the_claim_had_then(self):
+        then, now = SourceFactory(), SourceFactory()
+        with acting_as(FactCheckerFactory()):
+            claim = ClaimFactory(subjects=[then])
+            claim.subjects.set([now])
+        version = claim.history.filter(history_type="~").order_by("history_date", "history_id").first()
+        response = signed_in(FactCheckerFactory()).get(reverse("admin:claims_claim_simple_history", args=[claim.pk, version.history_id]))
+        assert response.context["adminform"].form.initial["subjects"] == [then.pk]
+
+    def test_the_list_of_deleted_records_costs_the_same_for_three_as_for_thirty(self, django_assert_max_num_queries):
+        claim = ClaimFactory()
+        client = signed_in(FactCheckerFactory())
+        url = reverse("admin:claims_appearance_deleted")
+        for appearance in AppearanceFactory.create_batch(3, claim=claim):
+            appearance.delete()
+        with django_assert_max_num_queries(6):
+            assert client.get(url).status_code == 200
+        for appearance in AppearanceFactory.create_batch(27, claim=claim):
+            appearance.delete()
+        with django_assert_max_num_queries(6):
+            page = client.get(url).content.decode()
+        assert page.count("/history/") >= 30
+
+    def test_someone_who_may_only_view_a_claim_cannot_revert_it(self):
+        claim = self.edited_twice()
+        first_version = claim.history.order_by("history_date", "history_id").first()
+        url = reverse("admin:claims_claim_simple_history", args=[claim.pk, first_version.history_id])
+        response = signed_in(EditorFactory()).post(url, claim_form_data(claim, statement="First wording."))
+        assert response.status_code == 403
+        claim.refresh_from_db()
+        assert claim.statement == "Second wording."
+
     def test_comparing_an_unknown_version_is_a_404(self):
         claim = self.edited_twice()
         url = reverse("admin:claims_claim_history_compare", args=[claim.pk])
@@ -287,6 +326,11 @@ class TestCorrectionFlagsInTheAdmin:
         flag.refresh_from_db()
         assert (flag.acknowledged_by, flag.acknowledgement) == (editor, "Correction appended.")
         assert not CorrectionFlag.objects.open().exists()
+
+    def test_a_fact_checker_cannot_open_the_acknowledgement_page(self):
+        _, story = self.retracted()
+        url = reverse("admin:claims_correctionflag_acknowledge", args=[story.correction_flags.get().pk])
+        assert signed_in(FactCheckerFactory()).get(url).status_code == 403
 
     def test_a_fact_checker_cannot_acknowledge_a_flag_in_the_admin(self):
         _, story = self.retracted()

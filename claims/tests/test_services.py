@@ -199,6 +199,63 @@ class TestTwoPersonRule:
         assert claim.status == ClaimStatus.IN_REVIEW
 
 
+class TestVettedClaimsAreFrozen:
+    def test_changing_what_a_vetted_claim_says_is_refused_naming_the_field(self):
+        claim = vetted_claim()
+        claim.statement = "Quietly reworded."
+        with pytest.raises(ValidationError) as refused:
+            claim.save()
+        assert "reopened" in refused.value.message_dict["statement"][0]
+
+    def test_adding_an_appearance_to_a_vetted_claim_is_refused(self):
+        claim = vetted_claim()
+        with pytest.raises(ValidationError) as refused:
+            AppearanceFactory(claim=claim)
+        assert "claim" in refused.value.message_dict
+
+    def test_once_reopened_it_can_be_changed_and_must_be_approved_again(self):
+        claim = vetted_claim()
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="New outlet.")
+        reviser = FactCheckerFactory()
+        with acting_as(reviser):
+            AppearanceFactory(claim=claim)
+        claim.refresh_from_db()
+        with pytest.raises(ValidationError):
+            approve(claim, by=reviser)
+
+
+class TestBulkWritesKeepTheRules:
+    def test_a_bulk_update_of_a_status_is_refused(self):
+        claim = ClaimFactory()
+        with pytest.raises(ValidationError) as refused:
+            Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.VETTED, verdict=Verdict.TRUE)
+        assert {"status", "verdict"} <= set(refused.value.message_dict)
+
+    def test_a_claim_cannot_be_created_already_judged(self):
+        with pytest.raises(ValidationError) as refused:
+            Claim.objects.create(label="Born vetted", statement="Asserted.", status=ClaimStatus.VETTED, verdict=Verdict.TRUE, credibility=1)
+        assert "status" in refused.value.message_dict
+        assert not Claim.objects.exists()
+
+    def test_nor_in_bulk(self):
+        with pytest.raises(ValidationError):
+            Claim.objects.bulk_create([Claim(label="Born vetted", slug="born", statement="Asserted.", verdict=Verdict.TRUE)])
+
+    def test_a_bulk_rewording_is_a_content_change_by_whoever_made_it(self):
+        claim, rewriter = ClaimFactory(), FactCheckerFactory()
+        with acting_as(rewriter):
+            Claim.objects.filter(pk=claim.pk).update(statement="Reworded in bulk.")
+        claim.refresh_from_db()
+        assert (claim.content_changed_by, claim.version) == (rewriter, 2)
+
+    def test_a_partial_read_cannot_slip_a_judgement_through(self):
+        claim = ClaimFactory()
+        partial = Claim.objects.only("pk", "status").get(pk=claim.pk)
+        partial.status = ClaimStatus.VETTED
+        with pytest.raises(ValidationError):
+            partial.save()
+
+
 class TestCorrectionFlags:
     def relied_on_by_a_story(self, claim, status=StoryStatus.PUBLISHED):
         return StoryClaimFactory(claim=claim, story=StoryFactory(status=status)).story
@@ -224,6 +281,15 @@ class TestCorrectionFlags:
         approve(claim, by=FactCheckerFactory(), verdict=Verdict.FALSE, credibility=5)
         reasons = list(story.correction_flags.order_by("raised_at").values_list("reason", flat=True))
         assert "worsened from Mostly true to False" in reasons[-1]
+
+    def test_a_verdict_worsened_while_reopened_is_still_flagged_when_vetted_again(self):
+        claim = vetted_claim()
+        story = self.relied_on_by_a_story(claim)
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Doubts.",
+                     verdict=Verdict.FALSE)
+        correction_flag_acknowledge(flag=story.correction_flags.get(), editor=EditorFactory(), note="Noted.")
+        approve(claim, by=FactCheckerFactory(), verdict=Verdict.FALSE, credibility=5)
+        assert "worsened from Mostly true to False" in story.correction_flags.open().get().reason
 
     def test_a_story_that_only_mentions_the_claim_is_not_flagged(self):
         claim = vetted_claim()
@@ -295,6 +361,13 @@ class TestOptimisticLocking:
             second.full_clean()
         message = refused.value.messages[0]
         assert "ben" in message and "First person's wording." in message
+
+    def test_a_new_appearance_makes_an_open_copy_stale(self):
+        stale = ClaimFactory()
+        AppearanceFactory(claim=Claim.objects.get(pk=stale.pk))
+        stale.statement = "Edited from before the appearance was added."
+        with pytest.raises(ValidationError):
+            stale.save()
 
     def test_a_review_in_between_also_makes_an_open_copy_stale(self):
         stale = ClaimFactory()
