@@ -23,6 +23,7 @@ from claims.models import (
     STATUS_TRANSITIONS,
     Claim,
     ClaimRelation,
+    ClaimStatus,
     Credibility,
     CorrectionFlag,
     Derivation,
@@ -74,6 +75,10 @@ class AppearanceListingInline(ListingInline):
     verbose_name_plural = "appearances, from origin to latest"
     fields = ("key", "document", "date", "speaker", "stance", "quote", "derives_from")
     readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        # A vetted claim's graph is frozen (claims.services.why_not_delete): no delete boxes to tick.
+        return super().has_delete_permission(request, obj) and not (obj and obj.status == ClaimStatus.VETTED)
 
     def get_queryset(self, request):
         derivations = Derivation.objects.select_related("derived_from").order_by("derived_from__key")
@@ -318,6 +323,10 @@ class DerivationInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         self.parent_appearance = obj
         return super().get_formset(request, obj, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        # A vetted claim's graph is frozen (claims.services.why_not_delete): no delete boxes to tick.
+        return super().has_delete_permission(request, obj) and not (obj and obj.claim.status == ClaimStatus.VETTED)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "derived_from":

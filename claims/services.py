@@ -12,10 +12,12 @@ from django.utils import timezone
 from claims.models import (
     STATUS_TRANSITIONS,
     VERDICT_RATING,
+    Appearance,
     Claim,
     ClaimStatus,
     ClaimUsage,
     CorrectionFlag,
+    Derivation,
     Review,
     ReviewDecision,
     Story,
@@ -27,7 +29,6 @@ from sources.history import acting_as
 
 REVIEW_PERMISSION = "claims.review_claim"
 ACKNOWLEDGE_PERMISSION = "claims.change_correctionflag"
-
 
 
 def can_review(user):
@@ -155,8 +156,7 @@ def correction_flag_acknowledge(*, flag, editor, note=""):
 
 
 def published_stories_relying_on(obj):
-    """The published stories that rely on this claim, or on a claim this source or document carries
-    (a deletion guard: see `sources.validation.DELETION_GUARDS`)."""
+    """The published stories that rely on this claim, or on a claim this source or document carries."""
     stories = Story.objects.filter(status=StoryStatus.PUBLISHED, claim_links__usage=ClaimUsage.RELIES_ON)
     if isinstance(obj, Claim):
         stories = stories.filter(claim_links__claim=obj)
@@ -169,3 +169,13 @@ def published_stories_relying_on(obj):
     else:
         return Story.objects.none()
     return stories.distinct().order_by("title")
+
+
+def why_not_delete(obj):
+    """The deletion guard of claims (see `sources.validation.DELETION_GUARDS`): what readers rely on
+    stays, and a vetted claim's graph stays as it was approved."""
+    reasons = [f"the published story “{story}” relies on it" for story in published_stories_relying_on(obj)]
+    claim_id = getattr(obj, "claim_id", None) if isinstance(obj, (Appearance, Derivation)) else None
+    if claim_id and Claim.objects.filter(pk=claim_id, status=ClaimStatus.VETTED).exists():
+        reasons.append("its claim is vetted: reopen the claim for review first")
+    return reasons

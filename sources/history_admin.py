@@ -3,7 +3,7 @@
 django-simple-history gives each record a history page (who, when, what changed from the version
 before) and a page per version with a Revert button. This adds a comparison of any two versions,
 prepares a revert so it saves as the next version (sources.history.VersionedModel), and lists the
-deletion guards' refusal (sources.validation) on the delete page, naming what forbids it.
+deletion guards' reasons (sources.validation) on the delete page.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
 from sources.history import VersionedModel, version_delta
-from sources.validation import DELETION_GUARDS
+from sources.validation import deletion_refusals
 
 class HistoryAdmin(SimpleHistoryAdmin):
     object_history_template = "admin/history/object_history.html"
@@ -140,9 +140,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        forbidding = sorted({str(blocker) for obj in objs for guard in DELETION_GUARDS for blocker in guard(obj)})
-        if not forbidding:
+        refusals = sorted({f"{obj}: {reason}" for obj in objs for reason in deletion_refusals(obj)})
+        if not refusals:
             return deleted, model_count, perms_needed, protected
-        # Django's page shows missing permissions instead of protected objects; a published story
-        # forbids the deletion whoever asks, so it is what the page must say.
-        return deleted, model_count, set(), [*(f"Published story relying on it: {name}" for name in forbidding), *protected]
+        # Django's page shows missing permissions instead of protected objects; a guard forbids the
+        # deletion whoever asks, so its reason is what the page must say.
+        return deleted, model_count, set(), [*refusals, *protected]

@@ -60,23 +60,22 @@ def choice_constraint(field, choices, *, name, message, blank=False, null=False)
     return models.CheckConstraint(condition=allowed, name=name, violation_error_message=message)
 
 
-# Checks that forbid deleting a record, registered by the apps that know why (claims: the
-# published stories relying on it). Each takes the record and returns what forbids it.
+# Checks that forbid deleting a record, registered by the apps that know why (claims: a
+# published story relies on it; its claim is vetted). Each takes the record and returns the
+# reasons, in words, that forbid it: none when it may go.
 DELETION_GUARDS = []
 
 
+def deletion_refusals(instance):
+    return [reason for guard in DELETION_GUARDS for reason in guard(instance)]
+
+
 def refuse_guarded_deletion(instance):
-    """Raise ProtectedError, naming what forbids it, if a guard forbids deleting `instance`.
+    """Raise ProtectedError, saying why, if a guard forbids deleting `instance`.
 
     Called by `ValidatedModel.delete()` and `HistoriedQuerySet.delete()` before Django collects
-    related rows, so the refusal names the story rather than a protected foreign key.
+    related rows, so the refusal gives the guard's reason rather than a protected foreign key.
     """
-    blockers = [blocker for guard in DELETION_GUARDS for blocker in guard(instance)]
-    if blockers:
-        names = ", ".join(f"“{blocker}”" for blocker in blockers)
-        one = len(blockers) == 1
-        raise ProtectedError(
-            f"“{instance}” cannot be deleted: the published {'story' if one else 'stories'} {names} "
-            f"{'relies' if one else 'rely'} on it.",
-            set(blockers),
-        )
+    reasons = deletion_refusals(instance)
+    if reasons:
+        raise ProtectedError(f"“{instance}” cannot be deleted: {'; '.join(reasons)}.", [instance])

@@ -38,6 +38,10 @@ def review_url(claim):
 def in_review(author, **fields):
     with acting_as(author):
         claim = ClaimFactory(**fields)
+    return in_review_of(claim, author)
+
+
+def in_review_of(claim, author):
     claim_review(claim=claim, reviewer=author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
     claim.refresh_from_db()
     return claim
@@ -299,6 +303,18 @@ class TestSafeDeletionInTheAdmin:
         assert "Sinaloa, the deal" in page
         signed_in(admin_user).post(url, {"post": "yes"})
         assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+    def test_a_vetted_claims_page_offers_no_box_to_delete_its_appearances(self):
+        author = FactCheckerFactory()
+        with acting_as(author):
+            claim = ClaimFactory()
+            AppearanceFactory(claim=claim)
+        claim = in_review_of(claim, author)
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+                     verdict="mostly_true", credibility=2)
+        page = signed_in(FactCheckerFactory()).get(change_url(claim)).content.decode()
+        assert 'name="appearances-0-DELETE"' not in page
 
 
 class TestCorrectionFlagsInTheAdmin:

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 
-from claims.models import Claim, ClaimStatus, CorrectionFlag, Review, ReviewDecision, StoryStatus, Verdict
+from claims.models import Appearance, Claim, ClaimStatus, CorrectionFlag, Review, ReviewDecision, StoryStatus, Verdict
 from claims.services import claim_review, correction_flag_acknowledge
 from claims.tests.factories import (
     AppearanceFactory,
@@ -212,6 +212,19 @@ class TestVettedClaimsAreFrozen:
         with pytest.raises(ValidationError) as refused:
             AppearanceFactory(claim=claim)
         assert "claim" in refused.value.message_dict
+
+    def test_removing_an_appearance_from_a_vetted_claim_is_refused_saying_why(self):
+        author = FactCheckerFactory()
+        with acting_as(author):
+            claim = ClaimFactory()
+            appearance = AppearanceFactory(claim=claim)
+        claim = submitted(claim, by=author)
+        approve(claim, by=FactCheckerFactory())
+        with pytest.raises(ProtectedError, match="its claim is vetted"):
+            appearance.delete()
+        with pytest.raises(ProtectedError, match="its claim is vetted"):
+            Appearance.objects.filter(pk=appearance.pk).delete()
+        assert Appearance.objects.filter(pk=appearance.pk).exists()
 
     def test_once_reopened_it_can_be_changed_and_must_be_approved_again(self):
         claim = vetted_claim()
