@@ -133,6 +133,11 @@ class ClaimQuerySet(HistoriedQuerySet):
     def vetted(self):
         return self.filter(status=ClaimStatus.VETTED)
 
+    def public(self):
+        """What anyone outside the desk may see: vetted claims only. Every public face (the API,
+        public pages, exports) asks this, so the public set is decided here alone."""
+        return self.vetted()
+
     def awaiting_review(self):
         return self.filter(status=ClaimStatus.IN_REVIEW)
 

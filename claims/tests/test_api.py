@@ -1,0 +1,130 @@
+"""The public claims API: vetted claims only, and only what is public about them."""
+
+import pytest
+from django.test import Client
+
+from claims.models import ReviewDecision, Verdict
+from claims.provenance import refresh_summaries
+from claims.services import claim_review
+from claims.tests.factories import (
+    AppearanceFactory,
+    ClaimFactory,
+    ClaimRelationFactory,
+    DerivationFactory,
+    FactCheckerFactory,
+    UserFactory,
+)
+from sources.history import acting_as
+from sources.tests.factories import ExcerptFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/claims/"
+
+
+def vetted(**fields):
+    author = FactCheckerFactory()
+    with acting_as(author):
+        claim = ClaimFactory(**fields)
+        AppearanceFactory(claim=claim)
+    claim_review(claim=claim, reviewer=author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
+    claim_review(claim=claim, reviewer=FactCheckerFactory(username=f"approver-{claim.slug}"), decision=ReviewDecision.APPROVE,
+                 rationale="Checked.", verdict=Verdict.MOSTLY_TRUE, credibility=2, likelihood="likely")
+    claim.refresh_from_db()
+    return claim
+
+
+def get(path):
+    return Client().get(path, HTTP_ACCEPT="application/json")
+
+
+class TestOnlyVettedClaimsArePublic:
+    def test_the_list_holds_vetted_claims_only(self):
+        public = vetted(slug="public")
+        ClaimFactory(slug="a-draft")
+        in_review = ClaimFactory(slug="in-review")
+        claim_review(claim=in_review, reviewer=FactCheckerFactory(), decision=ReviewDecision.SUBMIT, rationale="Ready.")
+        assert [claim["slug"] for claim in get(LIST).json()["results"]] == [public.slug]
+
+    def assert_answers_like_a_missing_claim(self, slug):
+        hidden, missing = get(f"{LIST}{slug}/"), get(f"{LIST}no-such-claim/")
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.content == missing.content
+
+    def test_a_draft_answers_exactly_like_a_claim_that_does_not_exist(self):
+        self.assert_answers_like_a_missing_claim(ClaimFactory().slug)
+
+    def test_a_retracted_claim_answers_exactly_like_a_claim_that_does_not_exist(self):
+        claim = vetted()
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Withdrawn.")
+        self.assert_answers_like_a_missing_claim(claim.slug)
+
+    def test_a_claim_reopened_for_review_answers_exactly_like_a_claim_that_does_not_exist(self):
+        claim = vetted()
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Doubts.")
+        self.assert_answers_like_a_missing_claim(claim.slug)
+
+    def test_nothing_internal_is_in_a_claim(self):
+        claim = vetted(internal_notes="Source is shaky; do not publish yet.")
+        body = get(f"{LIST}{claim.slug}/").content.decode()
+        assert "shaky" not in body
+        assert "approver-" not in body and "internal_notes" not in body and "content_changed" not in body
+
+    def test_a_relation_to_an_unvetted_claim_is_left_out(self):
+        claim = vetted()
+        ClaimRelationFactory(from_claim=ClaimFactory(label="Unvetted rival"), to_claim=claim, kind="contradicts")
+        ClaimRelationFactory(from_claim=vetted(label="Vetted support"), to_claim=claim, kind="supports")
+        relations = get(f"{LIST}{claim.slug}/").json()["relations"]
+        assert relations == [{"relation": "supported by", "claim": relations[0]["claim"], "label": "Vetted support"}]
+
+    def test_the_circular_reporting_reason_is_not_published(self):
+        claim = vetted()
+        refresh_summaries([claim.pk])
+        assert "circular_reason" not in get(f"{LIST}{claim.slug}/").json()["provenance"]
+
+    def test_a_signed_in_fact_checker_sees_the_same_public_set_for_now(self):
+        ClaimFactory(slug="a-draft")
+        client = Client()
+        client.force_login(UserFactory(is_superuser=True))
+        assert client.get(LIST, HTTP_ACCEPT="application/json").json()["count"] == 0
+
+
+class TestClaimRepresentation:
+    def test_judgements_come_in_codes_and_words(self):
+        body = get(f"{LIST}{vetted().slug}/").json()
+        assert body["verdict"] == {"code": "mostly_true", "label": "Mostly true", "rating_value": 4}
+        assert body["credibility"] == {"code": 2, "label": "2 — probably true"}
+        assert body["likelihood"]["code"] == "likely"
+
+    def test_appearances_carry_document_speaker_stance_excerpt_and_what_they_derive_from(self):
+        claim = vetted()
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Add the chain.")
+        excerpt = ExcerptFactory()
+        with acting_as(FactCheckerFactory()):
+            later = AppearanceFactory(claim=claim, document=excerpt.document, excerpt=excerpt, stance="reports")
+            DerivationFactory(appearance=later, derived_from=claim.appearances.exclude(pk=later.pk).get(), kind="quotes")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Chain checked.",
+                     verdict=Verdict.MOSTLY_TRUE, credibility=2)
+        appearance = next(item for item in get(f"{LIST}{claim.slug}/").json()["appearances"] if item["key"] == later.key)
+        assert appearance["excerpt"] == excerpt.quote and appearance["stance"] == "reports"
+        assert appearance["document"]["slug"] == excerpt.document.slug
+        assert appearance["derived_from"][0]["kind"] == "quotes"
+
+    def test_it_says_when_it_was_last_reviewed(self):
+        claim = vetted()
+        assert get(f"{LIST}{claim.slug}/").json()["last_reviewed_at"] == claim.reviews.latest().created_at.isoformat().replace("+00:00", "Z")
+
+
+class TestQueries:
+    def list_queries(self, count, django_assert_max_num_queries):
+        for _ in range(count):
+            claim = vetted()
+            ClaimRelationFactory(from_claim=claim, to_claim=vetted(), kind="contradicts")
+        with django_assert_max_num_queries(12) as captured:
+            assert get(LIST).status_code == 200
+        return len(captured.captured_queries)
+
+    def test_a_list_page_costs_the_same_queries_for_1_claim_as_for_50(self, django_assert_max_num_queries):
+        one = self.list_queries(1, django_assert_max_num_queries)
+        fifty = self.list_queries(25, django_assert_max_num_queries)  # 25 pairs: 50 claims, each related
+        assert one == fifty
