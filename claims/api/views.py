@@ -1,6 +1,8 @@
 from django.db.models import Max, Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 
+from claims.api.filters import ClaimFilter
 from claims.api.serializers import PublicClaimSerializer
 from claims.models import Appearance, Claim, ClaimRelation, Derivation
 
@@ -10,6 +12,8 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PublicClaimSerializer
     lookup_field = "slug"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
 
     def get_queryset(self):
         public = Claim.objects.public()

@@ -12,6 +12,7 @@ from claims.tests.factories import (
     ClaimRelationFactory,
     DerivationFactory,
     FactCheckerFactory,
+    TopicFactory,
     UserFactory,
 )
 from sources.history import acting_as
@@ -128,3 +129,53 @@ class TestQueries:
         one = self.list_queries(1, django_assert_max_num_queries)
         fifty = self.list_queries(25, django_assert_max_num_queries)  # 25 pairs: 50 claims, each related
         assert one == fifty
+
+
+class TestFilters:
+    def slugs(self, query):
+        response = get(f"{LIST}?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(claim["slug"] for claim in response.json()["results"])
+
+    def test_by_verdict(self):
+        vetted(slug="mostly")
+        assert self.slugs("verdict=mostly_true") == ["mostly"] and self.slugs("verdict=false") == []
+
+    def test_by_credibility_range(self):
+        vetted(slug="credible")
+        assert self.slugs("credibility_max=2") == ["credible"] and self.slugs("credibility_min=3") == []
+
+    def test_by_topic_subject_and_document(self):
+        claim = vetted(slug="tagged")
+        claim.topics.add(TopicFactory(slug="bolivia"))
+        appearance = claim.appearances.get()
+        assert self.slugs("topic=bolivia") == ["tagged"]
+        assert self.slugs(f"document={appearance.document.slug}") == ["tagged"]
+        assert self.slugs("subject=nobody") == []
+
+    def test_by_contradictions_with_public_claims_only(self):
+        claim = vetted(slug="contested")
+        ClaimRelationFactory(from_claim=ClaimFactory(), to_claim=claim, kind="contradicts")
+        assert self.slugs("has_contradictions=true") == []
+        ClaimRelationFactory(from_claim=vetted(slug="rival"), to_claim=claim, kind="contradicts")
+        assert self.slugs("has_contradictions=true") == ["contested", "rival"]
+
+    def test_by_minimum_independent_origins(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            vetted(slug="one-origin")
+        assert self.slugs("min_independent_origins=1") == ["one-origin"] and self.slugs("min_independent_origins=2") == []
+
+    def test_by_words(self):
+        vetted(slug="stratfor", statement="Stratfor's informant said so.")
+        vetted(slug="other")
+        assert self.slugs("q=STRATFOR informant") == ["stratfor"]
+
+    @pytest.mark.parametrize("parameter, value", [
+        ("verdict", "pants_on_fire"), ("credibility_min", "nine"), ("credibility_max", "7"), ("ordering", "internal_notes"),
+        ("min_independent_origins", "-1"), ("event_date_after", "not-a-date"), ("reviewed_before", "yesterday"),
+        ("has_contradictions", "maybe"), ("q", "\x00"),
+    ])
+    def test_a_bad_value_answers_400_naming_the_parameter(self, parameter, value):
+        response = Client().get(LIST, {parameter: value}, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400
+        assert list(response.json()) == [parameter]

@@ -1,0 +1,66 @@
+"""The claims list's filters: each names its parameter, and a bad value answers 400 naming it."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from claims.models import Claim, ClaimRelation, Credibility, RelationKind, Verdict
+
+
+class ClaimFilter(django_filters.FilterSet):
+    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, help_text="One or more verdicts: ?verdict=true&verdict=mostly_true")
+    credibility_min = django_filters.TypedChoiceFilter(
+        field_name="credibility", lookup_expr="gte", choices=Credibility.choices, coerce=int,
+        help_text="Credibility 1 (confirmed) to 6 (cannot be judged): at least this number.",
+    )
+    credibility_max = django_filters.TypedChoiceFilter(
+        field_name="credibility", lookup_expr="lte", choices=Credibility.choices, coerce=int,
+        help_text="At most this number (1 is the most credible).",
+    )
+    topic = django_filters.CharFilter(field_name="topics__slug", distinct=True, help_text="A topic's slug.")
+    subject = django_filters.CharFilter(field_name="subjects__slug", distinct=True, help_text="The slug of a source the claim is about.")
+    publisher = django_filters.CharFilter(
+        field_name="appearances__document__publisher__slug", distinct=True, help_text="The slug of a source publishing a document the claim appears in.",
+    )
+    document = django_filters.CharFilter(field_name="appearances__document__slug", distinct=True, help_text="The slug of a document the claim appears in.")
+    # After/before as filters of their own, so that a bad value is reported under its own name.
+    event_date_after = django_filters.DateFilter(field_name="event_date", lookup_expr="gte", help_text="Claimed event on or after (YYYY-MM-DD).")
+    event_date_before = django_filters.DateFilter(field_name="event_date", lookup_expr="lte", help_text="Claimed event on or before (YYYY-MM-DD).")
+    reviewed_after = django_filters.IsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", help_text="Last reviewed at or after (ISO 8601).")
+    reviewed_before = django_filters.IsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="lte", help_text="Last reviewed at or before (ISO 8601).")
+    has_contradictions = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
+        method="filter_has_contradictions", help_text="true or false.",
+    )
+    min_independent_origins = django_filters.NumberFilter(
+        field_name="provenance__independent_origin_count", lookup_expr="gte", min_value=0,
+        help_text="At least this many independent origins.",
+    )
+    q = django_filters.CharFilter(method="filter_text", help_text="Words in the label, statement or public summary.")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("slug", "slug"),
+            ("label", "label"),
+            ("last_reviewed_at", "reviewed"),
+            ("credibility", "credibility"),
+            ("provenance__independent_origin_count", "independent_origins"),
+            ("event_date", "event_date"),
+        ),
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_has_contradictions(self, claims, name, value):
+        # Contradiction is symmetric: either side; only with claims the public can see.
+        public = Claim.objects.public()
+        contradicting = ClaimRelation.objects.filter(kind=RelationKind.CONTRADICTS).filter(
+            Q(from_claim=OuterRef("pk"), to_claim__in=public) | Q(to_claim=OuterRef("pk"), from_claim__in=public)
+        )
+        return claims.filter(Exists(contradicting)) if value else claims.exclude(Exists(contradicting))
+
+    def filter_text(self, claims, name, value):
+        words = value.split()
+        for word in words:
+            claims = claims.filter(Q(label__icontains=word) | Q(statement__icontains=word) | Q(public_summary__icontains=word))
+        return claims
