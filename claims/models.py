@@ -333,6 +333,23 @@ class Claim(VersionedModel, ValidatedModel):
         return (getattr(self, "_loaded", None) or {}).get("status")
 
 
+def public_documents():
+    """The documents a vetted claim appears in: no other document is public."""
+    return Document.objects.filter(appearances__claim__in=Claim.objects.public()).distinct()
+
+
+def public_sources():
+    """The sources that speak in a vetted claim, are its subject, or publish or wrote a document it
+    appears in: no other is public."""
+    public = Claim.objects.public()
+    return Source.objects.filter(
+        Q(appearances__claim__in=public)
+        | Q(claims_about__in=public)
+        | Q(published_documents__appearances__claim__in=public)
+        | Q(authored_documents__appearances__claim__in=public)
+    ).distinct()
+
+
 class Stance(models.TextChoices):
     ASSERTS = "asserts", "asserts"
     REPORTS = "reports", "reports"
@@ -774,6 +791,9 @@ class StoryStatus(models.TextChoices):
 class StoryQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def public(self):
+        return self.filter(status=StoryStatus.PUBLISHED)
 
     def needing_correction(self):
         """Stories with a correction flag no editor has acknowledged yet."""

@@ -6,7 +6,8 @@ unvetted claims never appear.
 
 from rest_framework import serializers
 
-from claims.models import Appearance, Claim, Credibility, Likelihood, Verdict
+from claims.models import Appearance, Claim, Credibility, Likelihood, Story, Verdict
+from sources.models import Document, Reliability, Source
 
 
 def coded(value, choices, **extra):
@@ -99,3 +100,48 @@ class PublicClaimSerializer(serializers.ModelSerializer):
             {"relation": label, "claim": other.slug, "label": other.label}
             for label, other in (relation.label_from(claim) for relation in relations)
         ]
+
+
+class PublicSourceSerializer(serializers.ModelSerializer):
+    reliability = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = ["slug", "name", "kind", "description", "reliability"]
+
+    def get_reliability(self, source):
+        return coded(source.reliability, Reliability)
+
+
+class PublicDocumentSerializer(serializers.ModelSerializer):
+    """A document's record, never its stored text (others' copyright): its SHA-256 shows it unchanged."""
+
+    publisher = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    authors = serializers.SerializerMethodField()
+    date = serializers.CharField(source="date_display")
+    url = serializers.SerializerMethodField()
+    archive_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["slug", "title", "kind", "publisher", "authors", "date", "url", "archive_url", "text_sha256", "authenticity", "disclosure"]
+
+    def get_authors(self, document):
+        return [author.slug for author in document.authors.all()]  # public with the document (public_sources)
+
+    def get_url(self, document):
+        return document.url or None
+
+    def get_archive_url(self, document):
+        return document.archive_url or None
+
+
+class PublicStorySerializer(serializers.ModelSerializer):
+    claims = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Story
+        fields = ["slug", "title", "url", "published_at", "claims"]
+
+    def get_claims(self, story):
+        return [{"claim": link.claim.slug, "usage": link.usage} for link in story.public_claim_links]

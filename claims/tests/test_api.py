@@ -12,6 +12,8 @@ from claims.tests.factories import (
     ClaimRelationFactory,
     DerivationFactory,
     FactCheckerFactory,
+    StoryClaimFactory,
+    StoryFactory,
     TopicFactory,
     UserFactory,
 )
@@ -179,3 +181,52 @@ class TestFilters:
         response = Client().get(LIST, {parameter: value}, HTTP_ACCEPT="application/json")
         assert response.status_code == 400
         assert list(response.json()) == [parameter]
+
+
+class TestOtherResourcesShowOnlyWhatVettedClaimsReach:
+    def test_a_source_speaking_only_in_a_draft_claim_is_not_public(self):
+        secret = AppearanceFactory(claim=ClaimFactory()).speaker
+        assert get(f"/api/v1/sources/{secret.slug}/").status_code == 404
+        assert secret.slug not in get("/api/v1/sources/").content.decode()
+
+    def test_a_source_speaking_in_a_vetted_claim_is_public_with_its_grade_in_words(self):
+        speaker = vetted().appearances.get().speaker
+        body = get(f"/api/v1/sources/{speaker.slug}/").json()
+        assert body["reliability"]["label"].startswith(body["reliability"]["code"])
+        assert "reliability_note" not in body
+
+    def test_a_document_only_a_draft_claim_appears_in_is_not_public(self):
+        document = AppearanceFactory(claim=ClaimFactory()).document
+        assert get(f"/api/v1/documents/{document.slug}/").status_code == 404
+
+    def test_a_public_document_gives_its_hash_and_never_its_text(self):
+        excerpt = ExcerptFactory()
+        claim = vetted()
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Add it.")
+        AppearanceFactory(claim=claim, document=excerpt.document)
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+                     verdict=Verdict.MOSTLY_TRUE, credibility=2)
+        body = get(f"/api/v1/documents/{excerpt.document.slug}/").json()
+        assert body["text_sha256"] == excerpt.document.text_sha256 and "text" not in body
+
+    def test_a_draft_story_is_not_public(self):
+        assert get(f"/api/v1/stories/{StoryFactory().slug}/").status_code == 404
+
+    def test_a_published_story_lists_only_its_vetted_claims(self):
+        story = StoryFactory(status="published")
+        StoryClaimFactory(story=story, claim=vetted(slug="public-one"))
+        StoryClaimFactory(story=story, claim=ClaimFactory(slug="draft-one"))
+        assert get(f"/api/v1/stories/{story.slug}/").json()["claims"] == [{"claim": "public-one", "usage": "relies_on"}]
+
+    @pytest.mark.parametrize("path", ["/api/v1/sources/", "/api/v1/documents/", "/api/v1/stories/"])
+    def test_a_list_costs_the_same_queries_for_1_row_as_for_20(self, path, django_assert_max_num_queries):
+        def queries():
+            with django_assert_max_num_queries(8) as captured:
+                assert get(path).status_code == 200
+            return len(captured.captured_queries)
+
+        StoryClaimFactory(story=StoryFactory(status="published"), claim=vetted())
+        few = queries()
+        for _ in range(19):
+            StoryClaimFactory(story=StoryFactory(status="published"), claim=vetted())
+        assert queries() == few
