@@ -5,6 +5,7 @@ HTTPS is enforced. `make run` turns DEBUG on for local work.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,14 @@ def env_int(name, default, minimum=0):
     return number
 
 
+def env_rate(name, default):
+    """A request rate as Django REST framework reads it: a number, a slash, a period (s, min, hour, day)."""
+    value = os.environ.get(name) or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/min or 1000/hour, not {value!r}.")
+    return value
+
+
 def env_list(name, default=()):
     value = os.environ.get(name, "")
     return [item.strip() for item in value.split(",") if item.strip()] or list(default)
@@ -60,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "simple_history",
     "axes",
@@ -169,13 +179,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-# The API (issue 5 in progress): read-only and public for now. The browsable API only where DEBUG is on.
+# The API (issue 5 in progress): read-only and public for now. The browsable API only where DEBUG
+# is on. Consumers get tokens in the admin (Auth Token › Tokens); each token, and each anonymous
+# address, is throttled (429 with Retry-After). Throttle counts live in the cache: the default one
+# is per process, so several app servers need a shared cache (CACHES) to share the counts.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_ANONYMOUS_RATE", "60/min"),
+        "user": env_rate("API_TOKEN_RATE", "600/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

@@ -74,3 +74,9 @@ def test_the_number_of_approvals_comes_from_the_environment():
         REQUIRED_APPROVALS="2", **PRODUCTION_ENVIRONMENT,
     )
     assert result.stdout.strip() == "2"
+
+
+def test_a_malformed_api_rate_is_refused_by_name():
+    result = manage("check", API_ANONYMOUS_RATE="lots", **PRODUCTION_ENVIRONMENT)
+    assert result.returncode != 0
+    assert "API_ANONYMOUS_RATE must be a rate such as 60/min" in result.stderr
