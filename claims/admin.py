@@ -23,7 +23,6 @@ from claims.models import (
     STATUS_TRANSITIONS,
     Claim,
     ClaimRelation,
-    ClaimStatus,
     Credibility,
     CorrectionFlag,
     Derivation,
@@ -34,6 +33,7 @@ from claims.models import (
     StoryClaim,
     Topic,
     Verdict,
+    graph_is_frozen,
 )
 from claims.graph import claim_graph_dot, origin_legend
 from claims.provenance import analyse, attribution_tree
@@ -78,7 +78,7 @@ class AppearanceListingInline(ListingInline):
 
     def has_delete_permission(self, request, obj=None):
         # A vetted claim's graph is frozen (claims.services.why_not_delete): no delete boxes to tick.
-        return super().has_delete_permission(request, obj) and not (obj and obj.status == ClaimStatus.VETTED)
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_frozen)
 
     def get_queryset(self, request):
         derivations = Derivation.objects.select_related("derived_from").order_by("derived_from__key")
@@ -326,7 +326,7 @@ class DerivationInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         # A vetted claim's graph is frozen (claims.services.why_not_delete): no delete boxes to tick.
-        return super().has_delete_permission(request, obj) and not (obj and obj.claim.status == ClaimStatus.VETTED)
+        return super().has_delete_permission(request, obj) and not (obj and graph_is_frozen(obj.claim_id))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "derived_from":

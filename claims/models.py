@@ -301,6 +301,11 @@ class Claim(VersionedModel, ValidatedModel):
         stored = {field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS}
         self._loaded = {**{field: object() for field in CLAIM_CONTENT_FIELDS}, **stored}
 
+    @property
+    def is_frozen(self):
+        """Vetted: what it says and its graph change only after it is reopened (VETTED_IS_FROZEN)."""
+        return self.status == ClaimStatus.VETTED
+
     def apply_review(self, review):
         """Take the status and judgement a review gives (the one way they change; see claims.services)."""
         self.status = review.status_after
@@ -446,8 +451,13 @@ class Appearance(ValidatedModel):
 
 def refuse_if_vetted(record, claim_id):
     """A vetted claim's graph is frozen until it is reopened (fixture loads excepted: they restore it)."""
-    if claim_id and not record.is_being_loaded and Claim.objects.filter(pk=claim_id, status=ClaimStatus.VETTED).exists():
+    if not record.is_being_loaded and graph_is_frozen(claim_id):
         raise ValidationError({"claim": VETTED_IS_FROZEN})
+
+
+def graph_is_frozen(claim_id):
+    """Whether this claim's appearances and derivations may not change (nor go): it is vetted."""
+    return bool(claim_id) and Claim.objects.vetted().filter(pk=claim_id).exists()
 
 
 def derivation_date_error(document, derived_from_document):

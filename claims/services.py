@@ -24,8 +24,10 @@ from claims.models import (
     StoryClaim,
     StoryStatus,
     Verdict,
+    graph_is_frozen,
 )
 from sources.history import acting_as
+from sources.models import Document, Source
 
 REVIEW_PERMISSION = "claims.review_claim"
 ACKNOWLEDGE_PERMISSION = "claims.change_correctionflag"
@@ -160,11 +162,11 @@ def published_stories_relying_on(obj):
     stories = Story.objects.filter(status=StoryStatus.PUBLISHED, claim_links__usage=ClaimUsage.RELIES_ON)
     if isinstance(obj, Claim):
         stories = stories.filter(claim_links__claim=obj)
-    elif obj._meta.label == "sources.Source":
+    elif isinstance(obj, Source):
         stories = stories.filter(claim_links__claim__appearances__speaker=obj) | stories.filter(
             claim_links__claim__appearances__document__publisher=obj
         ) | stories.filter(claim_links__claim__subjects=obj)
-    elif obj._meta.label == "sources.Document":
+    elif isinstance(obj, Document):
         stories = stories.filter(claim_links__claim__appearances__document=obj)
     else:
         return Story.objects.none()
@@ -175,7 +177,6 @@ def why_not_delete(obj):
     """The deletion guard of claims (see `sources.validation.DELETION_GUARDS`): what readers rely on
     stays, and a vetted claim's graph stays as it was approved."""
     reasons = [f"the published story “{story}” relies on it" for story in published_stories_relying_on(obj)]
-    claim_id = getattr(obj, "claim_id", None) if isinstance(obj, (Appearance, Derivation)) else None
-    if claim_id and Claim.objects.filter(pk=claim_id, status=ClaimStatus.VETTED).exists():
+    if isinstance(obj, (Appearance, Derivation)) and graph_is_frozen(obj.claim_id):
         reasons.append("its claim is vetted: reopen the claim for review first")
     return reasons
