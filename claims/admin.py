@@ -157,7 +157,11 @@ class ReviewForm(forms.Form):
     verdict = forms.ChoiceField(choices=[("", "—"), *Verdict.choices], required=False)
     credibility = forms.TypedChoiceField(choices=[("", "—"), *Credibility.choices], coerce=int, empty_value=None, required=False)
     likelihood = forms.ChoiceField(choices=[("", "—"), *Likelihood.choices], required=False)
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), help_text="Why: every review says.")
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), help_text="Why, for the desk: every review says.")
+    public_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}), required=False,
+        help_text="Why, for readers: needed when the decision changes what they see.",
+    )
 
 
 @admin.register(Claim)

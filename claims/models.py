@@ -152,6 +152,17 @@ class ClaimQuerySet(HistoriedQuerySet):
             .order_by(F("in_review_since").asc(nulls_first=True), "pk")
         )
 
+    def ever_public(self):
+        """Claims that have been vetted at some time: readers may hold a copy or a link."""
+        return self.filter(Exists(Review.objects.filter(claim=OuterRef("pk"), status_after=ClaimStatus.VETTED)))
+
+    def touch(self):
+        """Record that what readers see of these claims may have changed (`Claim.updated_at`).
+
+        The base `update()`: a new moment, not a new version of the claim, so no history.
+        """
+        return models.QuerySet.update(self, updated_at=timezone.now())
+
     def mark_content_changed(self):
         """Record that these claims' content changed (their appearances, relations or subjects), by
         whom and when, as a new version: a copy read before is stale.
@@ -159,17 +170,21 @@ class ClaimQuerySet(HistoriedQuerySet):
         The base `update()`: the claims' own fields are unchanged, so no history of theirs is
         written (the appearance's or relation's own history says what changed).
         """
+        now = timezone.now()
         return models.QuerySet.update(
-            self, content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1
+            self, content_changed_by=acting_user(), content_changed_at=now, version=F("version") + 1, updated_at=now
         )
 
     def update(self, **fields):
         """Bulk updates keep the claims' rules: no judgement but through a review, and a change of
         content is a content change (two-person rule, versions)."""
         refuse_judgement_without_review(fields)
+        if "slug" in fields and self.ever_public().exists():
+            raise ValidationError({"slug": SLUG_IS_PERMANENT})
+        now = timezone.now()
         if set(fields) & set(CLAIM_CONTENT_FIELDS):
-            fields.update(content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1)
-        return super().update(**fields)
+            fields.update(content_changed_by=acting_user(), content_changed_at=now, version=F("version") + 1)
+        return super().update(**{"updated_at": now, **fields})
 
     def bulk_create(self, claims, *args, **kwargs):
         claims = list(claims)
@@ -196,6 +211,11 @@ def refuse_judgement_without_review(fields):
 VETTED_IS_FROZEN = (
     "This claim is vetted: what it says, its appearances and their links change only after it is "
     "reopened for review (a button on its page), so that another fact-checker approves the change."
+)
+
+SLUG_IS_PERMANENT = (
+    "This claim has been published: its address is permanent, as readers and other sites link to it "
+    "and API consumers know it by it."
 )
 
 # What the two-person rule calls a claim's content: the fields that say what is claimed. (Its
@@ -228,9 +248,16 @@ class Claim(VersionedModel, ValidatedModel):
         help_text="Who last changed what the claim says, its appearances or its relations: they cannot approve it alone.",
     )
     content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, db_index=True,
+        help_text="When anything shown of the claim may last have changed: its own fields, a review, its "
+                  "appearances, their documents and sources, its provenance figures or its related claims. "
+                  "API consumers sync on it.",
+    )
 
     objects = ClaimQuerySet.as_manager()
-    history = track_history(m2m_fields=[subjects, topics])
+    # updated_at is a moment, not content: a version of its own would crowd every comparison.
+    history = track_history(m2m_fields=[subjects, topics], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["label"]
@@ -264,8 +291,9 @@ class Claim(VersionedModel, ValidatedModel):
             self.refuse_judgement_at_creation()
         else:
             refuse_judgement_without_review(self._changed_since_read(CLAIM_JUDGEMENT_FIELDS))
+        self.updated_at = timezone.now()
         if self._state.adding or self._changed_since_read(CLAIM_CONTENT_FIELDS):
-            self.content_changed_by, self.content_changed_at = acting_user(), timezone.now()
+            self.content_changed_by, self.content_changed_at = acting_user(), self.updated_at
         super().save(*args, **kwargs)
         self._remember_loaded_values()
 
@@ -277,6 +305,8 @@ class Claim(VersionedModel, ValidatedModel):
         frozen = self._changed_since_read(CLAIM_CONTENT_FIELDS) if self._loaded_status() == ClaimStatus.VETTED else []
         if frozen:
             raise ValidationError({field: VETTED_IS_FROZEN for field in frozen})
+        if self._changed_since_read(["slug"]) and Claim.objects.filter(pk=self.pk).ever_public().exists():
+            raise ValidationError({"slug": SLUG_IS_PERMANENT})
         if not self.slug:
             self.slug = slugify(self.label)[:200]
         if self.event_date and self.event_date_precision:
@@ -299,6 +329,8 @@ class Claim(VersionedModel, ValidatedModel):
     def prepare_revert(self):
         super().prepare_revert()
         stored = {field: getattr(self, field) for field in CLAIM_JUDGEMENT_FIELDS}
+        # The stored slug, so that reverting to an older one is refused once the claim is published.
+        stored["slug"] = Claim.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
         self._loaded = {**{field: object() for field in CLAIM_CONTENT_FIELDS}, **stored}
 
     @property
@@ -307,7 +339,13 @@ class Claim(VersionedModel, ValidatedModel):
         return self.status == ClaimStatus.VETTED
 
     def apply_review(self, review):
-        """Take the status and judgement a review gives (the one way they change; see claims.services)."""
+        """Take the status and judgement a review gives (the one way they change; see claims.services).
+
+        A claim entering or leaving the public set also changes what its related claims show.
+        """
+        if self.status != review.status_after:
+            others = ClaimRelation.objects.involving(self).values_list("from_claim", "to_claim")
+            Claim.objects.filter(pk__in={pk for pair in others for pk in pair} - {self.pk}).touch()
         self.status = review.status_after
         for field in ("verdict", "credibility", "likelihood"):
             if getattr(review, field) not in ("", None):
@@ -327,7 +365,9 @@ class Claim(VersionedModel, ValidatedModel):
         """
         deferred = self.get_deferred_fields()
         self._loaded = {
-            field: getattr(self, field) for field in (*CLAIM_JUDGEMENT_FIELDS, *CLAIM_CONTENT_FIELDS) if field not in deferred
+            field: getattr(self, field)
+            for field in (*CLAIM_JUDGEMENT_FIELDS, *CLAIM_CONTENT_FIELDS, "slug")
+            if field not in deferred
         }
 
     def _changed_since_read(self, fields):
@@ -345,13 +385,17 @@ def public_documents():
 
 def public_sources():
     """The sources that speak in a vetted claim, are its subject, or publish or wrote a document it
-    appears in: no other is public."""
+    appears in, and those the speakers, publishers and authors speak for (aliases and acting-for,
+    however far up): the claim's provenance export names them, and its independent origins are
+    counted by them. No other is public."""
     public = Claim.objects.public()
-    return Source.objects.filter(
+    voices = Source.objects.filter(
         Q(appearances__claim__in=public)
-        | Q(claims_about__in=public)
         | Q(published_documents__appearances__claim__in=public)
         | Q(authored_documents__appearances__claim__in=public)
+    ).values_list("pk", flat=True)
+    return Source.objects.filter(
+        Q(claims_about__in=public) | Q(pk__in=Source.objects.and_those_they_speak_for(voices).values("pk"))
     ).distinct()
 
 
@@ -689,6 +733,10 @@ class ProvenanceSummary(models.Model):
     )
     is_circular = models.BooleanField(default=False, db_index=True, verbose_name="circular reporting")
     circular_reason = models.TextField(blank=True)
+    circular_reasons = models.JSONField(
+        default=list, blank=True,
+        help_text="The same reasons, structured (claims.provenance.CircularReason), for faces that show some only.",
+    )
     origin_identities = models.JSONField(
         default=list, help_text="Whom the independent origins finally speak for: source:<slug> or document:<slug>."
     )
@@ -728,6 +776,27 @@ class ReviewQuerySet(models.QuerySet):
     def get_by_natural_key(self, claim_slug, created_at):
         return self.get(claim__slug=claim_slug, created_at=created_at)
 
+    def public_changes(self):
+        """The reviews readers are told about: each moved a claim into, out of or within the public set."""
+        return self.filter(Q(status_before=ClaimStatus.VETTED) | Q(status_after=ClaimStatus.VETTED))
+
+    def withdrawals(self):
+        """Reviews that took a claim out of the public set."""
+        return self.filter(status_before=ClaimStatus.VETTED).exclude(status_after=ClaimStatus.VETTED)
+
+
+def needs_public_reason():
+    """The reviews that may change what readers see (a rating, or a claim's presence): they say why, publicly.
+
+    Every approval, as an approval may be the one that vets the claim.
+    """
+    return Q(decision__in=[ReviewDecision.APPROVE, ReviewDecision.DISPUTE, ReviewDecision.RETRACT]) | Q(
+        decision=ReviewDecision.REOPEN, status_before=ClaimStatus.VETTED
+    )
+
+
+PUBLIC_REASON_NEEDED = "This decision changes what readers see: give a public reason, shown with the claim's rating history."
+
 
 class Review(ValidatedModel):
     """A fact-checker's recorded judgement on a claim; every status change is one."""
@@ -740,7 +809,10 @@ class Review(ValidatedModel):
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     credibility = models.PositiveSmallIntegerField(choices=Credibility.choices, null=True, blank=True)
     likelihood = models.CharField(max_length=20, choices=Likelihood.choices, blank=True)
-    rationale = models.TextField()
+    rationale = models.TextField(help_text="For the desk: never published.")
+    public_reason = models.TextField(
+        blank=True, help_text="For readers and API consumers: why the rating or the claim's standing changed.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = ReviewQuerySet.as_manager()
@@ -766,6 +838,11 @@ class Review(ValidatedModel):
                 name="review_has_rationale",
                 violation_error_message="A review says why: give a rationale.",
             ),
+            models.CheckConstraint(
+                condition=~(Q(public_reason="") & needs_public_reason()),
+                name="review_public_change_has_public_reason",
+                violation_error_message=PUBLIC_REASON_NEEDED,
+            ),
         ]
 
     def __str__(self):
@@ -781,12 +858,21 @@ class Review(ValidatedModel):
         """An approval that leaves the claim in review, awaiting the approvals still needed."""
         return self.decision == ReviewDecision.APPROVE and self.status_before == self.status_after == ClaimStatus.IN_REVIEW
 
+    @property
+    def needs_public_reason(self):
+        """In Python what `needs_public_reason()` says to the database."""
+        return self.decision in (ReviewDecision.APPROVE, ReviewDecision.DISPUTE, ReviewDecision.RETRACT) or (
+            self.decision == ReviewDecision.REOPEN and self.status_before == ClaimStatus.VETTED
+        )
+
     def clean(self):
         expected = STATUS_TRANSITIONS.get((self.status_before, self.decision))
         if expected is None:
             raise ValidationError(
                 {"decision": f"A claim that is {ClaimStatus(self.status_before).label} cannot be given the decision “{self.decision}”."}
             )
+        if self.needs_public_reason and not self.public_reason.strip():
+            raise ValidationError({"public_reason": PUBLIC_REASON_NEEDED})
         if self.is_partial_approval:
             return
         if self.status_after != expected:

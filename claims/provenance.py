@@ -67,6 +67,29 @@ class Edge(NamedTuple):
     kind: str
 
 
+class CircularReason(NamedTuple):
+    """One reason the reporting is circular: its kind and what it names, and the same in words.
+
+    Structured so that a public face can leave out a reason naming a claim it may not show.
+    """
+
+    kind: str  # one of CIRCULAR_REASON_KINDS
+    text: str
+    origin: str  # the one origin's label
+    appearance: str = ""  # converging routes: the appearance they meet in
+    supporting_claim: str = ""  # circular support: the supporting claim's slug
+
+    def __str__(self):
+        return self.text
+
+    def as_record(self):
+        """The reason as stored in a summary (see ProvenanceSummary.circular_reasons)."""
+        return {field: value for field, value in self._asdict().items() if value}
+
+
+CIRCULAR_REASON_KINDS = ("converging_routes", "single_origin", "circular_support")
+
+
 @dataclass(frozen=True)
 class IndependentOrigin:
     identity: str
@@ -296,7 +319,7 @@ def _identity_roots(source_ids):
 
 
 def _circular_reasons(claim, analysis):
-    """Why the reporting is circular, in words; empty when it is not."""
+    """Why the reporting is circular (CircularReason each); empty when it is not."""
     reasons = []
     masks = analysis._origin_masks
     labels = {origin.identity: origin.label for origin in analysis.independent_origins}
@@ -306,15 +329,20 @@ def _circular_reasons(claim, analysis):
         if len(routes) > 1 and len({masks[route] for route in routes}) == 1 and masks[routes[0]].bit_count() == 1:
             node = analysis.nodes[node_id]
             (identity,) = analysis.identities_in(masks[routes[0]])
-            reasons.append(
-                f"{node.voice} in “{node.document_title}” draws on {len(routes)} appearances "
-                f"that all trace back to one origin: {labels[identity]}."
-            )
+            reasons.append(CircularReason(
+                kind="converging_routes",
+                text=f"{node.voice} in “{node.document_title}” draws on {len(routes)} appearances "
+                     f"that all trace back to one origin: {labels[identity]}.",
+                origin=labels[identity],
+                appearance=node.key,
+            ))
     if len(analysis.nodes) >= 3 and len(analysis.independent_origins) == 1:
-        reasons.append(
-            f"All {len(analysis.nodes)} appearances rest on a single independent origin: "
-            f"{analysis.independent_origins[0].label}."
-        )
+        only = analysis.independent_origins[0].label
+        reasons.append(CircularReason(
+            kind="single_origin",
+            text=f"All {len(analysis.nodes)} appearances rest on a single independent origin: {only}.",
+            origin=only,
+        ))
     own = set(labels)
     supporters = ProvenanceSummary.objects.filter(
         claim__relations_out__to_claim=claim, claim__relations_out__kind=RelationKind.SUPPORTS
@@ -323,44 +351,54 @@ def _circular_reasons(claim, analysis):
         shared = own & set(summary.origin_identities)
         if shared and set(summary.origin_identities) <= own:
             names = ", ".join(sorted(labels[identity] for identity in shared))
-            reasons.append(
-                f"“{summary.claim.label}”, offered in support, rests on the same origin as this claim: {names}."
-            )
+            reasons.append(CircularReason(
+                kind="circular_support",
+                text=f"“{summary.claim.label}”, offered in support, rests on the same origin as this claim: {names}.",
+                origin=names,
+                supporting_claim=summary.claim.slug,
+            ))
     return reasons
 
 
 @transaction.atomic
 def refresh_summaries(claim_ids):
-    """Recompute the stored summaries of these claims, then of the claims they support.
+    """Recompute the stored summaries of these claims, then of the claims they support, and touch
+    the claims whose figures changed (`Claim.updated_at`).
 
     Whether a support is circular depends on the supporter's origins, so the claims supported
     are recomputed after their supporters' summaries are fresh.
     """
     claim_ids = set(claim_ids)
-    for claim in Claim.objects.filter(pk__in=claim_ids).order_by("pk"):
-        _store_summary(claim)
     supported = Claim.objects.filter(
         relations_in__from_claim__in=claim_ids, relations_in__kind=RelationKind.SUPPORTS
     ).distinct()
-    for claim in supported.order_by("pk"):
-        _store_summary(claim)
+    changed = [
+        claim.pk
+        for claims in (Claim.objects.filter(pk__in=claim_ids), supported)
+        for claim in claims.order_by("pk")
+        if _store_summary(claim)
+    ]
+    Claim.objects.filter(pk__in=changed).touch()
 
 
 def _store_summary(claim):
+    """Store the claim's figures; whether they differ from those stored before."""
     analysis = analyse(claim)
-    ProvenanceSummary.objects.update_or_create(
-        claim=claim,
-        defaults={
-            "appearance_count": len(analysis.nodes),
-            "origin_count": len(analysis.origin_ids),
-            "independent_origin_count": len(analysis.independent_origins),
-            "depth": analysis.depth,
-            "weakest_link": analysis.weakest_link,
-            "is_circular": analysis.is_circular,
-            "circular_reason": " ".join(analysis.circular_reasons),
-            "origin_identities": sorted(origin.identity for origin in analysis.independent_origins),
-        },
-    )
+    figures = {
+        "appearance_count": len(analysis.nodes),
+        "origin_count": len(analysis.origin_ids),
+        "independent_origin_count": len(analysis.independent_origins),
+        "depth": analysis.depth,
+        "weakest_link": analysis.weakest_link,
+        "is_circular": analysis.is_circular,
+        "circular_reason": " ".join(reason.text for reason in analysis.circular_reasons),
+        "circular_reasons": [reason.as_record() for reason in analysis.circular_reasons],
+        "origin_identities": sorted(origin.identity for origin in analysis.independent_origins),
+    }
+    if ProvenanceSummary.objects.filter(claim=claim).values(*figures).first() == figures:
+        return False
+    ProvenanceSummary.objects.update_or_create(claim=claim, defaults=figures)
+    return True
 
 
 @dataclass(frozen=True)

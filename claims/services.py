@@ -38,7 +38,7 @@ def can_review(user):
 
 
 @transaction.atomic
-def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibility=None, likelihood="", at=None):
+def claim_review(*, claim, reviewer, decision, rationale, public_reason="", verdict="", credibility=None, likelihood="", at=None):
     """Record a review and move the claim to the status its decision leads to.
 
     The claim row is locked for the transaction, so two reviewers acting at once cannot both
@@ -71,6 +71,7 @@ def claim_review(*, claim, reviewer, decision, rationale, verdict="", credibilit
         credibility=credibility,
         likelihood=likelihood,
         rationale=rationale,
+        public_reason=public_reason,
         created_at=at or timezone.now(),
     )
     with acting_as(reviewer):

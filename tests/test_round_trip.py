@@ -226,7 +226,7 @@ def rich_database(django_capture_on_commit_callbacks):
             published_at = datetime.datetime(2026, 11, 20, 8, 0, 0, 500, tzinfo=datetime.UTC)
             story = StoryFactory(status=StoryStatus.PUBLISHED, published_at=published_at)
             StoryClaimFactory(story=story, claim=vetted, usage=ClaimUsage.RELIES_ON)
-        claim_review(claim=vetted, reviewer=retractor, decision=ReviewDecision.RETRACT, rationale="The court record says otherwise.")
+        claim_review(claim=vetted, reviewer=retractor, decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="The court record says otherwise.")
         correction_flag_acknowledge(flag=CorrectionFlag.objects.get(), editor=editor, note="Correction appended.")
     LogEntry.objects.log_actions(editor.pk, [story], CHANGE, change_message="Linked the claims.")
     Token.objects.create(user=FactCheckerFactory(username="consumer.cms", is_staff=False))  # an API consumer's token

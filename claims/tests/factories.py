@@ -17,6 +17,7 @@ from claims.models import (
     StoryClaim,
     Topic,
 )
+from sources.history import acting_as
 from sources.tests.factories import DocumentFactory, SourceFactory
 
 
@@ -129,3 +130,18 @@ class StoryClaimFactory(factory.django.DjangoModelFactory):
 
     story = factory.SubFactory(StoryFactory)
     claim = factory.SubFactory(ClaimFactory)
+
+
+def vetted_claim(verdict="mostly_true", credibility=2, likelihood="likely", **fields):
+    """A claim with one appearance, written by one fact-checker and approved by another: public."""
+    from claims.services import claim_review
+
+    author = FactCheckerFactory()
+    with acting_as(author):
+        claim = ClaimFactory(**fields)
+        AppearanceFactory(claim=claim)
+    claim_review(claim=claim, reviewer=author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
+    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE,
+                 rationale="Checked.", public_reason="Checked against the documents.", verdict=verdict, credibility=credibility, likelihood=likelihood)
+    claim.refresh_from_db()
+    return claim

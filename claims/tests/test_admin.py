@@ -43,7 +43,7 @@ def one_of_everything(fact_checker):
     retracted = ClaimFactory()
     StoryClaimFactory(claim=retracted, story=StoryFactory(status="published"))
     for decision, judgement in [("submit", {}), ("approve", {"verdict": "true", "credibility": 2}), ("retract", {})]:
-        claim_review(claim=retracted, reviewer=fact_checker, decision=decision, rationale="Checked.", **judgement)
+        claim_review(claim=retracted, reviewer=fact_checker, decision=decision, public_reason="Public reason.", rationale="Checked.", **judgement)
 
 
 def claim_with_chain(length):
@@ -134,7 +134,7 @@ def test_claim_page_shows_relations_from_both_sides(checker_client):
 def test_scales_are_shown_in_words(checker_client, fact_checker):
     claim = ClaimFactory()
     claim_review(claim=claim, reviewer=fact_checker, decision="submit", rationale="Ready.")
-    claim_review(claim=claim, reviewer=fact_checker, decision="approve", rationale="Two origins.",
+    claim_review(claim=claim, reviewer=fact_checker, decision="approve", public_reason="Public reason.", rationale="Two origins.",
                  verdict="mostly_true", credibility=2, likelihood="likely")
     page = checker_client.get(reverse("admin:claims_claim_changelist")).content.decode()
     assert "2 — probably true" in page

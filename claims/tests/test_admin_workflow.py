@@ -49,7 +49,7 @@ def in_review_of(claim, author):
 
 def vetted_and_relied_on(story_title="The deal"):
     claim = in_review(FactCheckerFactory())
-    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, public_reason="Public reason.", rationale="Checked.",
                  verdict="mostly_true", credibility=2)
     story = StoryFactory(title=story_title, status=StoryStatus.PUBLISHED)
     StoryClaimFactory(story=story, claim=claim)
@@ -77,7 +77,7 @@ class TestReviewButtons:
     def test_another_fact_checker_vets_a_claim_with_the_approve_button(self):
         claim = in_review(FactCheckerFactory())
         response = signed_in(FactCheckerFactory()).post(review_url(claim), {
-            "decision": "approve", "verdict": "mostly_true", "credibility": "2", "rationale": "Both origins checked.",
+            "decision": "approve", "verdict": "mostly_true", "credibility": "2", "rationale": "Both origins checked.", "public_reason": "Both origins checked.",
         }, follow=True)
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.VETTED
@@ -87,7 +87,7 @@ class TestReviewButtons:
         author = FactCheckerFactory()
         claim = in_review(author)
         response = signed_in(author).post(review_url(claim), {
-            "decision": "approve", "verdict": "true", "credibility": "1", "rationale": "Mine, and right.",
+            "decision": "approve", "verdict": "true", "credibility": "1", "rationale": "Mine, and right.", "public_reason": "Right.",
         }, follow=True)
         claim.refresh_from_db()
         assert (claim.status, claim.reviews.count()) == (ClaimStatus.IN_REVIEW, 1)
@@ -211,7 +211,7 @@ class TestHistoryInTheAdmin:
     def test_the_history_shows_a_review_changing_the_status_and_verdict(self):
         author = FactCheckerFactory()
         claim = in_review(author)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, public_reason="Public reason.", rationale="Checked.",
                      verdict="mostly_true", credibility=2)
         page = signed_in(FactCheckerFactory()).get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
         assert "in_review" in page and "vetted" in page and "mostly_true" in page
@@ -311,7 +311,7 @@ class TestSafeDeletionInTheAdmin:
             claim = ClaimFactory()
             AppearanceFactory(claim=claim)
         claim = in_review_of(claim, author)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, public_reason="Public reason.", rationale="Checked.",
                      verdict="mostly_true", credibility=2)
         page = signed_in(FactCheckerFactory()).get(change_url(claim)).content.decode()
         assert 'name="appearances-0-DELETE"' not in page
@@ -320,7 +320,7 @@ class TestSafeDeletionInTheAdmin:
 class TestCorrectionFlagsInTheAdmin:
     def retracted(self):
         claim, story = vetted_and_relied_on()
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Wrong figure.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="Wrong figure.")
         return claim, story
 
     def test_the_admin_index_counts_stories_needing_correction(self):

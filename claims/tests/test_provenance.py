@@ -93,12 +93,12 @@ class TestCircularReporting:
         DerivationFactory(appearance=latest, derived_from=relay, kind="cites")
         analysis = analyse(claim)
         assert analysis.is_circular
-        assert "Motherboard" in analysis.circular_reasons[0] and "MX1" in analysis.circular_reasons[0]
+        assert "Motherboard" in analysis.circular_reasons[0].text and "MX1" in analysis.circular_reasons[0].text
 
     def test_several_appearances_on_a_single_origin_are_circular(self):
         claim = ClaimFactory()
         chain(claim, SourceFactory(name="Anonymous police source", kind="anonymous"), SourceFactory(), SourceFactory())
-        assert "single independent origin: Anonymous police source" in analyse(claim).circular_reasons[0]
+        assert "single independent origin: Anonymous police source" in analyse(claim).circular_reasons[0].text
 
     def test_two_independent_origins_are_not_circular(self):
         claim = ClaimFactory()
@@ -115,7 +115,7 @@ class TestCircularReporting:
             AppearanceFactory(claim=supported, speaker=SourceFactory())
             AppearanceFactory(claim=supporting, speaker=informant)
             ClaimRelationFactory(from_claim=supporting, to_claim=supported, kind=RelationKind.SUPPORTS)
-        assert "“US signalled a winner”, offered in support, rests on the same origin" in analyse(supported).circular_reasons[0]
+        assert "“US signalled a winner”, offered in support, rests on the same origin" in analyse(supported).circular_reasons[0].text
 
 
 def bulk_chain(claim, length):

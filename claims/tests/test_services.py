@@ -33,7 +33,7 @@ def submitted(claim, by):
 
 
 def approve(claim, by, **judgement):
-    return claim_review(claim=claim, reviewer=by, decision=ReviewDecision.APPROVE, rationale="Checked.", **(judgement or APPROVAL))
+    return claim_review(claim=claim, reviewer=by, decision=ReviewDecision.APPROVE, public_reason="Public reason.", rationale="Checked.", **(judgement or APPROVAL))
 
 
 def vetted_claim(**fields):
@@ -60,7 +60,7 @@ class TestStatusesThroughReviews:
     def test_an_approval_without_a_verdict_is_refused_naming_the_fields(self):
         claim = submitted(ClaimFactory(), by=FactCheckerFactory())
         with pytest.raises(ValidationError) as refused:
-            claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Fine.")
+            claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, public_reason="Public reason.", rationale="Fine.")
         assert {"verdict", "credibility"} <= set(refused.value.message_dict)
 
     def test_a_review_without_a_rationale_is_refused(self):
@@ -76,7 +76,7 @@ class TestStatusesThroughReviews:
     ])
     def test_a_vetted_claim_can_be_disputed_retracted_or_reopened(self, decision, status):
         claim = vetted_claim()
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=decision, rationale="New evidence.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=decision, public_reason="Public reason.", rationale="New evidence.")
         claim.refresh_from_db()
         assert claim.status == status
 
@@ -228,7 +228,7 @@ class TestVettedClaimsAreFrozen:
 
     def test_once_reopened_it_can_be_changed_and_must_be_approved_again(self):
         claim = vetted_claim()
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="New outlet.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, public_reason="Public reason.", rationale="New outlet.")
         reviser = FactCheckerFactory()
         with acting_as(reviser):
             AppearanceFactory(claim=claim)
@@ -276,7 +276,7 @@ class TestCorrectionFlags:
     def test_retracting_a_claim_flags_the_stories_relying_on_it(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Wrong figure.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="Wrong figure.")
         (flag,) = story.correction_flags.all()
         assert (flag.claim, flag.is_open) == (claim, True)
         assert "no longer vetted" in flag.reason
@@ -284,13 +284,13 @@ class TestCorrectionFlags:
     def test_reopening_a_claim_flags_the_stories_relying_on_it(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Doubts.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, public_reason="Public reason.", rationale="Doubts.")
         assert "no longer vetted" in story.correction_flags.get().reason
 
     def test_vetting_it_again_with_a_worse_verdict_flags_them_again(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Doubts.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, public_reason="Public reason.", rationale="Doubts.")
         approve(claim, by=FactCheckerFactory(), verdict=Verdict.FALSE, credibility=5)
         reasons = list(story.correction_flags.order_by("raised_at").values_list("reason", flat=True))
         assert "worsened from Mostly true to False" in reasons[-1]
@@ -298,7 +298,7 @@ class TestCorrectionFlags:
     def test_a_verdict_worsened_while_reopened_is_still_flagged_when_vetted_again(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, rationale="Doubts.",
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.REOPEN, public_reason="Public reason.", rationale="Doubts.",
                      verdict=Verdict.FALSE)
         correction_flag_acknowledge(flag=story.correction_flags.get(), editor=EditorFactory(), note="Noted.")
         approve(claim, by=FactCheckerFactory(), verdict=Verdict.FALSE, credibility=5)
@@ -307,7 +307,7 @@ class TestCorrectionFlags:
     def test_a_story_that_only_mentions_the_claim_is_not_flagged(self):
         claim = vetted_claim()
         link = StoryClaimFactory(claim=claim, usage="mentions")
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.DISPUTE, rationale="Contested.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.DISPUTE, public_reason="Public reason.", rationale="Contested.")
         assert not link.story.correction_flags.exists()
 
     def test_vetting_a_claim_flags_nothing(self):
@@ -320,7 +320,7 @@ class TestCorrectionFlags:
     def test_an_editor_clears_a_flag_by_acknowledging_it_and_it_is_recorded(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Wrong figure.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="Wrong figure.")
         editor = EditorFactory()
         flag = correction_flag_acknowledge(flag=story.correction_flags.get(), editor=editor, note="Correction appended.")
         flag.refresh_from_db()
@@ -329,7 +329,7 @@ class TestCorrectionFlags:
     def test_a_flag_cannot_be_acknowledged_twice(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Wrong figure.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="Wrong figure.")
         flag = correction_flag_acknowledge(flag=story.correction_flags.get(), editor=EditorFactory())
         with pytest.raises(ValidationError) as refused:
             correction_flag_acknowledge(flag=flag, editor=EditorFactory())
@@ -338,7 +338,7 @@ class TestCorrectionFlags:
     def test_a_fact_checker_cannot_acknowledge_a_flag(self):
         claim = vetted_claim()
         story = self.relied_on_by_a_story(claim)
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, rationale="Wrong figure.")
+        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT, public_reason="Public reason.", rationale="Wrong figure.")
         with pytest.raises(PermissionDenied):
             correction_flag_acknowledge(flag=story.correction_flags.get(), editor=FactCheckerFactory())
         assert CorrectionFlag.objects.open().count() == 1

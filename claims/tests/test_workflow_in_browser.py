@@ -14,11 +14,12 @@ from sources.history import acting_as
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def review_in_browser(page, claim, decision, rationale, **judgement):
+def review_in_browser(page, claim, decision, rationale, public_reason, **judgement):
     page.goto(reverse("admin:claims_claim_change", args=[claim.pk]))
     for field, value in judgement.items():
         page.select_option(f"#review-{field}", value)
     page.fill("#review-rationale", rationale)
+    page.fill("#review-public_reason", public_reason)
     page.click(f"#review-panel button[value={decision}]")
     page.wait_for_selector(".messagelist")
 
@@ -32,13 +33,13 @@ def test_a_fact_checker_vets_a_claim_another_retracts_it_and_an_editor_clears_th
     StoryClaimFactory(claim=claim, story=StoryFactory(title="The plaza deal", status=StoryStatus.PUBLISHED))
 
     page = page_signed_in_as(approver)
-    review_in_browser(page, claim, "approve", "Both origins checked.", verdict="unproven", credibility="3")
+    review_in_browser(page, claim, "approve", "Both origins checked.", "Two origins, neither showing a deal's terms.", verdict="unproven", credibility="3")
     assert "now vetted" in page.inner_text(".messagelist")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.VETTED
 
     page = page_signed_in_as(second)
-    review_in_browser(page, claim, "retract", "The pleadings were withdrawn.")
+    review_in_browser(page, claim, "retract", "The pleadings were withdrawn.", "Withdrawn: the pleadings it rested on were withdrawn.")
     assert "now retracted" in page.inner_text(".messagelist")
 
     page = page_signed_in_as(editor)

@@ -18,6 +18,8 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation, ProvenanceSummary, Review, Topic
 from claims.provenance import refresh_summaries
@@ -114,6 +116,9 @@ class SeedBuilder:
                 _in(f"claim {spec['slug']}, review {number}", self.add_review, spec["slug"], review)
         # The fixture carries the summaries, as a loaded fixture refreshes none (see claims.signals).
         refresh_summaries(Claim.objects.values_list("pk", flat=True))
+        # What API consumers sync on, the same on every build: the claim's last review, else when it was written.
+        last_review = Review.objects.filter(claim=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+        Claim.objects.update(updated_at=Coalesce(Subquery(last_review), Value(CLAIMS_WRITTEN)))
         return self.objects_in_load_order()
 
     def add_user(self, spec):
@@ -240,6 +245,7 @@ class SeedBuilder:
             reviewer=self.users[spec["reviewer"]],
             decision=spec["decision"],
             rationale=spec.get("rationale", ""),
+            public_reason=spec.get("public_reason", ""),
             verdict=spec.get("verdict", ""),
             credibility=spec.get("credibility"),
             likelihood=spec.get("likelihood", ""),
