@@ -128,7 +128,7 @@ class ReviewListingInline(ListingInline):
     can_delete = False
     show_change_link = False
     verbose_name_plural = "reviews"
-    fields = ("created_at", "reviewer", "decision", "status_before", "status_after", "verdict", "credibility", "rationale")
+    fields = ("created_at", "reviewer", "decision", "status_before", "status_after", "verdict", "credibility", "rationale", "public_reason")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -383,7 +383,7 @@ class ReviewAdmin(admin.ModelAdmin):
     list_display = ("claim", "decision", "status_before", "status_after", "verdict", "credibility", "reviewer", "created_at")
     list_filter = ("decision", "verdict", "status_after", "reviewer")
     list_select_related = ("claim", "reviewer")
-    search_fields = ("claim__label", "rationale")
+    search_fields = ("claim__label", "rationale", "public_reason")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Greatest, Least
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least, NullIf
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -150,6 +150,19 @@ class ClaimQuerySet(HistoriedQuerySet):
             self.awaiting_review()
             .annotate(in_review_since=Subquery(entered.order_by("-created_at").values("created_at")[:1]))
             .order_by(F("in_review_since").asc(nulls_first=True), "pk")
+        )
+
+    def withdrawn(self):
+        """Claims that were public and are no more, with when they left (`withdrawn_at`), why
+        (`withdrawal_reason`, the review's public reason) and their status since (`status`)."""
+        last = Review.objects.withdrawals().filter(claim=OuterRef("pk")).order_by("-created_at")
+        return (
+            self.exclude(status=ClaimStatus.VETTED)
+            .annotate(
+                withdrawn_at=Subquery(last.values("created_at")[:1]),
+                withdrawal_reason=Subquery(last.values("public_reason")[:1]),
+            )
+            .filter(withdrawn_at__isnull=False)
         )
 
     def ever_public(self):
@@ -783,6 +796,20 @@ class ReviewQuerySet(models.QuerySet):
     def withdrawals(self):
         """Reviews that took a claim out of the public set."""
         return self.filter(status_before=ClaimStatus.VETTED).exclude(status_after=ClaimStatus.VETTED)
+
+    def with_verdicts(self):
+        """Each review with the claim's verdict before it and after it (`verdict_before`, `verdict_after`):
+        a review that gives no verdict leaves the one before in place."""
+        given_before = (
+            Review.objects.filter(claim=OuterRef("claim"), created_at__lt=OuterRef("created_at"))
+            .exclude(verdict="")
+            .order_by("-created_at")
+            .values("verdict")[:1]
+        )
+        return self.annotate(
+            verdict_before=Subquery(given_before),
+            verdict_after=Coalesce(NullIf("verdict", Value("")), Subquery(given_before)),
+        )
 
 
 def needs_public_reason():

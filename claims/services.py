@@ -37,6 +37,12 @@ def can_review(user):
     return user.is_active and user.has_perm(REVIEW_PERMISSION)
 
 
+def sees_the_desk(user):
+    """Whether the user works on the desk (may view claims in the admin), and so sees unpublished
+    claims wherever they are shown; everyone else, consumer tokens included, sees the public set."""
+    return user.is_active and user.has_perm("claims.view_claim")
+
+
 @transaction.atomic
 def claim_review(*, claim, reviewer, decision, rationale, public_reason="", verdict="", credibility=None, likelihood="", at=None):
     """Record a review and move the claim to the status its decision leads to.

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here: the docs page loads nothing from a CDN
+    "corsheaders",
     "simple_history",
     "axes",
     "sources",
@@ -79,8 +83,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own (CommonMiddleware), so those answers carry CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An ETag on every GET answer, from its body, and 304 to a conditional GET that already holds it.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -185,7 +193,7 @@ LOGGING = {
 # is per process, so several app servers need a shared cache (CACHES) to share the counts.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "drf_orjson_renderer.renderers.ORJSONRenderer",  # the same JSON as DRF's own renderer, several times faster
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -201,10 +209,72 @@ REST_FRAMEWORK = {
         "anon": env_rate("API_ANONYMOUS_RATE", "60/min"),
         "user": env_rate("API_TOKEN_RATE", "600/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.NumberedPagination",
+    "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "provenance.api_schema.ProvenanceAutoSchema",
 }
+
+# The OpenAPI schema at /api/schema/, and Swagger UI on it at /api/docs/ with its files served from
+# here (drf-spectacular-sidecar), never from a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Provenance API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "Vetted claims, with where each appears, who said it to whom on its way to the reader, and what "
+        "the fact-checkers made of it; and the sources, documents and published stories those claims "
+        "reach. Nothing that is not vetted is public: it answers 404, like a slug that does not exist.\n\n"
+        "Anyone may read. A consumer's token (issued in the admin) goes in `Authorization: Token <key>`; "
+        "each token and each anonymous address has a request rate, and over it the answer is 429 with "
+        "`Retry-After`. Lists come in pages (`page_size` up to 200). A bad parameter answers 400 with "
+        "the parameter's name as the key of its messages."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: Swagger UI would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Request bodies as their own components, without the read-only fields a response carries.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per scale, wherever it appears (a claim's verdict, the verdict filter, ...).
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "claims.models.Verdict",
+        "CredibilityEnum": "claims.models.Credibility",
+        "LikelihoodEnum": "claims.models.Likelihood",
+        "ReliabilityEnum": "sources.models.Reliability",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "DocumentKindEnum": "sources.models.DocumentKind",
+        "DerivationKindEnum": "claims.models.DerivationKind",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+    },
+}
+
+# Cross-origin reads of the API (django-cors-headers): pages on the origins listed in
+# API_CORS_ALLOWED_ORIGINS (comma-separated, e.g. https://desk.example.org) may read /api/ from a
+# browser; no other origin may, and by default none. Only reads: a preflight for any write is not
+# granted. The conditional-request headers are allowed and the validators exposed, for syncing.
+CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS")
+for origin in CORS_ALLOWED_ORIGINS:
+    if not re.fullmatch(r"https?://[^/?#\s]+", origin):
+        raise ImproperlyConfigured(
+            f"API_CORS_ALLOWED_ORIGINS must list origins such as https://desk.example.org (a scheme and a host, "
+            f"no path), not {origin!r}."
+        )
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
 
 # The fact-checking workflow. How many people, other than whoever last changed a claim's
 # content, must approve it before it is vetted.
 REQUIRED_APPROVALS = env_int("REQUIRED_APPROVALS", 1, minimum=1)
+
+# Who publishes our fact checks: the author of every ClaimReview (claims.exports.claimreview). The
+# URL, the organisation's home page, is left out of them until it is given.
+FACT_CHECK_ORGANISATION_NAME = os.environ.get("FACT_CHECK_ORGANISATION_NAME") or "Provenance"
+FACT_CHECK_ORGANISATION_URL = os.environ.get("FACT_CHECK_ORGANISATION_URL", "")
+if FACT_CHECK_ORGANISATION_URL and not re.fullmatch(r"https?://[^/?#\s]+(/\S*)?", FACT_CHECK_ORGANISATION_URL):
+    raise ImproperlyConfigured(
+        f"FACT_CHECK_ORGANISATION_URL must be a web address such as https://factcheck.example.org/, "
+        f"not {FACT_CHECK_ORGANISATION_URL!r}."
+    )

@@ -80,3 +80,17 @@ def test_a_malformed_api_rate_is_refused_by_name():
     result = manage("check", API_ANONYMOUS_RATE="lots", **PRODUCTION_ENVIRONMENT)
     assert result.returncode != 0
     assert "API_ANONYMOUS_RATE must be a rate such as 60/min" in result.stderr
+
+
+def test_cross_origin_reads_are_allowed_only_from_the_origins_given():
+    script = "from django.conf import settings; print(settings.CORS_ALLOWED_ORIGINS)"
+    assert manage("shell", "--no-imports", "-c", script, **PRODUCTION_ENVIRONMENT).stdout.strip() == "[]"
+    given = manage("shell", "--no-imports", "-c", script, API_CORS_ALLOWED_ORIGINS="https://desk.example.org, https://b.example", **PRODUCTION_ENVIRONMENT)
+    assert given.stdout.strip() == "['https://desk.example.org', 'https://b.example']"
+
+
+@pytest.mark.parametrize("origin", ["desk.example.org", "https://desk.example.org/claims", "*"])
+def test_a_malformed_cors_origin_is_refused_by_name(origin):
+    result = manage("check", API_CORS_ALLOWED_ORIGINS=origin, **PRODUCTION_ENVIRONMENT)
+    assert result.returncode != 0
+    assert "API_CORS_ALLOWED_ORIGINS must list origins such as https://desk.example.org" in result.stderr

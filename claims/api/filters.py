@@ -1,9 +1,43 @@
 """The claims list's filters: each names its parameter, and a bad value answers 400 naming it."""
 
-import django_filters
-from django.db.models import Exists, OuterRef, Q
+import datetime
 
-from claims.models import Claim, ClaimRelation, Credibility, RelationKind, Verdict
+import django_filters
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Exists, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from claims.models import Claim, ClaimRelation, Credibility, RelationKind, Review, Verdict
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A count: 2 is one, 1.5 is refused (django-filter's NumberFilter reads any decimal)."""
+
+    field_class = forms.IntegerField
+
+
+class InstantField(IsoDateTimeField):
+    def to_python(self, value):
+        # Python's ISO 8601 reader takes "2026-11-01T00:00:00" followed by a NUL byte for a moment.
+        ProhibitNullCharactersValidator()(value)
+        instant = super().to_python(value)
+        if instant is None:
+            return None
+        # In UTC, as the databases compare them: PostgreSQL refuses an offset past 15:59, which
+        # ISO 8601 allows, and 9999-12-31T23:00-05:00 is past the last year either can hold.
+        try:
+            return instant.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date and time within the years 1 to 9999 in UTC.", code="invalid") from None
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date and time, with any offset; one outside years 1 to 9999 in UTC answers 400."""
+
+    field_class = InstantField
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -25,13 +59,18 @@ class ClaimFilter(django_filters.FilterSet):
     # After/before as filters of their own, so that a bad value is reported under its own name.
     event_date_after = django_filters.DateFilter(field_name="event_date", lookup_expr="gte", help_text="Claimed event on or after (YYYY-MM-DD).")
     event_date_before = django_filters.DateFilter(field_name="event_date", lookup_expr="lte", help_text="Claimed event on or before (YYYY-MM-DD).")
-    reviewed_after = django_filters.IsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", help_text="Last reviewed at or after (ISO 8601).")
-    reviewed_before = django_filters.IsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="lte", help_text="Last reviewed at or before (ISO 8601).")
+    reviewed_after = InstantFilter(field_name="last_reviewed_at", lookup_expr="gte", help_text="Last reviewed at or after (ISO 8601).")
+    reviewed_before = InstantFilter(field_name="last_reviewed_at", lookup_expr="lte", help_text="Last reviewed at or before (ISO 8601).")
+    updated_since = InstantFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Changed at or after (ISO 8601, with its offset): send the newest `updated_at` or `withdrawn_at` "
+                  "you hold. Without `ordering`, the withdrawn claims come too, as `tombstones`.",
+    )
     has_contradictions = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true",
         method="filter_has_contradictions", help_text="true or false.",
     )
-    min_independent_origins = django_filters.NumberFilter(
+    min_independent_origins = WholeNumberFilter(
         field_name="provenance__independent_origin_count", lookup_expr="gte", min_value=0,
         help_text="At least this many independent origins.",
     )
@@ -51,6 +90,13 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields = []
 
+    @classmethod
+    def updated_since_in(cls, request):
+        """The request's `updated_since` (already checked by the filtering), or None."""
+        value = request.query_params.get("updated_since")
+        return None if value is None else cls.base_filters["updated_since"].field.clean(value)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_has_contradictions(self, claims, name, value):
         # Contradiction is symmetric: either side; only with claims the public can see.
         public = Claim.objects.public()
@@ -64,3 +110,12 @@ class ClaimFilter(django_filters.FilterSet):
         for word in words:
             claims = claims.filter(Q(label__icontains=word) | Q(statement__icontains=word) | Q(public_summary__icontains=word))
         return claims
+
+
+class ChangeFilter(django_filters.FilterSet):
+    since = InstantFilter(field_name="created_at", lookup_expr="gte", help_text="Changes at or after (ISO 8601).")
+    claim = django_filters.CharFilter(field_name="claim__slug", help_text="One claim's slug.")
+
+    class Meta:
+        model = Review
+        fields = []

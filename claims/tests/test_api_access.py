@@ -66,7 +66,7 @@ def test_an_unknown_token_is_refused(rates):
 
 def test_a_token_sees_only_the_public_claims(rates):
     ClaimFactory(slug="a-draft")
-    assert call(token_for("cms")).json()["count"] == 0
+    assert call(token_for("cms")).json()["results"] == []
 
 
 def test_tokens_are_issued_in_the_admin():
