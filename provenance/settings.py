@@ -227,7 +227,14 @@ SPECTACULAR_SETTINGS = {
         "Anyone may read. A consumer's token (issued in the admin) goes in `Authorization: Token <key>`; "
         "each token and each anonymous address has a request rate, and over it the answer is 429 with "
         "`Retry-After`. Lists come in pages (`page_size` up to 200). A bad parameter answers 400 with "
-        "the parameter's name as the key of its messages."
+        "the parameter's name as the key of its messages.\n\n"
+        "To mirror the claims: walk `/api/v1/claims/` by its `next` links (update order), then ask again "
+        "with `updated_since` set to the newest `updated_at` or `withdrawn_at` you hold: upsert the "
+        "`results`, delete the `tombstones`. `/api/v1/changes/` says why each rating moved. Every GET "
+        "answers 304 to the `ETag` it gave (`If-None-Match`).\n\n"
+        "The desk (fact-checkers, editors) sees every claim and writes by its roles: claims by POST, and "
+        "PATCH/PUT/DELETE with `If-Match` (428 without, 412 when stale); reviews by POST to "
+        "`/api/v1/claims/{slug}/reviews/`."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
