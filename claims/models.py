@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest, Least, NullIf
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -154,13 +154,15 @@ class ClaimQuerySet(HistoriedQuerySet):
 
     def withdrawn(self):
         """Claims that were public and are no more, with when they left (`withdrawn_at`), why
-        (`withdrawal_reason`, the review's public reason) and their status since (`status`)."""
+        (`withdrawal_reason`, the review's public reason) and as what (`withdrawn_as`: the status
+        that review gave, not any the desk has moved it to since)."""
         last = Review.objects.withdrawals().filter(claim=OuterRef("pk")).order_by("-created_at")
         return (
             self.exclude(status=ClaimStatus.VETTED)
             .annotate(
                 withdrawn_at=Subquery(last.values("created_at")[:1]),
                 withdrawal_reason=Subquery(last.values("public_reason")[:1]),
+                withdrawn_as=Subquery(last.values("status_after")[:1]),
             )
             .filter(withdrawn_at__isnull=False)
         )
@@ -170,11 +172,12 @@ class ClaimQuerySet(HistoriedQuerySet):
         return self.filter(Exists(Review.objects.filter(claim=OuterRef("pk"), status_after=ClaimStatus.VETTED)))
 
     def touch(self):
-        """Record that what readers see of these claims may have changed (`Claim.updated_at`).
-
-        The base `update()`: a new moment, not a new version of the claim, so no history.
-        """
+        """Record that what readers see of these claims changed (`Claim.updated_at`; see
+        claims.publication, which decides). The base `update()`: a new moment, not a new version."""
         return models.QuerySet.update(self, updated_at=timezone.now())
+
+    def remember_fingerprint(self, fingerprint):
+        return models.QuerySet.update(self, public_fingerprint=fingerprint)
 
     def mark_content_changed(self):
         """Record that these claims' content changed (their appearances, relations or subjects), by
@@ -183,9 +186,8 @@ class ClaimQuerySet(HistoriedQuerySet):
         The base `update()`: the claims' own fields are unchanged, so no history of theirs is
         written (the appearance's or relation's own history says what changed).
         """
-        now = timezone.now()
         return models.QuerySet.update(
-            self, content_changed_by=acting_user(), content_changed_at=now, version=F("version") + 1, updated_at=now
+            self, content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1
         )
 
     def update(self, **fields):
@@ -194,10 +196,12 @@ class ClaimQuerySet(HistoriedQuerySet):
         refuse_judgement_without_review(fields)
         if "slug" in fields and self.ever_public().exists():
             raise ValidationError({"slug": SLUG_IS_PERMANENT})
-        now = timezone.now()
         if set(fields) & set(CLAIM_CONTENT_FIELDS):
-            fields.update(content_changed_by=acting_user(), content_changed_at=now, version=F("version") + 1)
-        return super().update(**{"updated_at": now, **fields})
+            fields.update(content_changed_by=acting_user(), content_changed_at=timezone.now(), version=F("version") + 1)
+        from claims.publication import mark_changed
+
+        mark_changed(self.values_list("pk", flat=True))
+        return super().update(**fields)
 
     def bulk_create(self, claims, *args, **kwargs):
         claims = list(claims)
@@ -225,6 +229,9 @@ VETTED_IS_FROZEN = (
     "This claim is vetted: what it says, its appearances and their links change only after it is "
     "reopened for review (a button on its page), so that another fact-checker approves the change."
 )
+
+# Written by claims.publication alone.
+PUBLICATION_FIELDS = ("updated_at", "public_fingerprint")
 
 SLUG_IS_PERMANENT = (
     "This claim has been published: its address is permanent, as readers and other sites link to it "
@@ -263,14 +270,16 @@ class Claim(VersionedModel, ValidatedModel):
     content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(
         default=timezone.now, editable=False, db_index=True,
-        help_text="When anything shown of the claim may last have changed: its own fields, a review, its "
-                  "appearances, their documents and sources, its provenance figures or its related claims. "
-                  "API consumers sync on it.",
+        help_text="When what the public sees of the claim last changed (claims.publication): API consumers sync on it.",
+    )
+    public_fingerprint = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="The SHA-256 of the public representation last published; empty while not public.",
     )
 
     objects = ClaimQuerySet.as_manager()
-    # updated_at is a moment, not content: a version of its own would crowd every comparison.
-    history = track_history(m2m_fields=[subjects, topics], excluded_fields=["updated_at"])
+    # Bookkeeping of what was published, not content: versions of their own would crowd every comparison.
+    history = track_history(m2m_fields=[subjects, topics], excluded_fields=list(PUBLICATION_FIELDS))
 
     class Meta:
         ordering = ["label"]
@@ -304,9 +313,13 @@ class Claim(VersionedModel, ValidatedModel):
             self.refuse_judgement_at_creation()
         else:
             refuse_judgement_without_review(self._changed_since_read(CLAIM_JUDGEMENT_FIELDS))
-        self.updated_at = timezone.now()
         if self._state.adding or self._changed_since_read(CLAIM_CONTENT_FIELDS):
-            self.content_changed_by, self.content_changed_at = acting_user(), self.updated_at
+            self.content_changed_by, self.content_changed_at = acting_user(), timezone.now()
+        if not self._state.adding:
+            # What was published is claims.publication's to write: a save keeps it as stored, not as read.
+            stored = Claim.objects.filter(pk=self.pk).values(*PUBLICATION_FIELDS).first() or {}
+            for field, value in stored.items():
+                setattr(self, field, value)
         super().save(*args, **kwargs)
         self._remember_loaded_values()
 
@@ -322,6 +335,8 @@ class Claim(VersionedModel, ValidatedModel):
             raise ValidationError({"slug": SLUG_IS_PERMANENT})
         if not self.slug:
             self.slug = slugify(self.label)[:200]
+            if not self.slug:
+                raise ValidationError({"slug": "Give a slug: the label has no letters or digits to make one from."})
         if self.event_date and self.event_date_precision:
             self.event_date = period_start(self.event_date, self.event_date_precision)
         errors = partial_date_errors(self.event_date, self.event_date_precision, "event_date", "event_date_precision")
@@ -356,9 +371,10 @@ class Claim(VersionedModel, ValidatedModel):
 
         A claim entering or leaving the public set also changes what its related claims show.
         """
-        if self.status != review.status_after:
-            others = ClaimRelation.objects.involving(self).values_list("from_claim", "to_claim")
-            Claim.objects.filter(pk__in={pk for pair in others for pk in pair} - {self.pk}).touch()
+        from claims.publication import mark_changed
+
+        others = ClaimRelation.objects.involving(self).values_list("from_claim", "to_claim")
+        mark_changed({pk for pair in others for pk in pair})
         self.status = review.status_after
         for field in ("verdict", "credibility", "likelihood"):
             if getattr(review, field) not in ("", None):
@@ -797,18 +813,19 @@ class ReviewQuerySet(models.QuerySet):
         """Reviews that took a claim out of the public set."""
         return self.filter(status_before=ClaimStatus.VETTED).exclude(status_after=ClaimStatus.VETTED)
 
-    def with_verdicts(self):
-        """Each review with the claim's verdict before it and after it (`verdict_before`, `verdict_after`):
-        a review that gives no verdict leaves the one before in place."""
-        given_before = (
-            Review.objects.filter(claim=OuterRef("claim"), created_at__lt=OuterRef("created_at"))
-            .exclude(verdict="")
+    def with_public_verdicts(self):
+        """Each review with the verdict readers saw before it (`verdict_before`: the one the claim was
+        last vetted with, if ever) and after it (`verdict_after`: the one it vets the claim with, or
+        none when the claim leaves the public set). A verdict given while the claim was not public
+        was never shown, so it is in neither."""
+        last_vetted_with = (
+            Review.objects.filter(claim=OuterRef("claim"), created_at__lt=OuterRef("created_at"), status_after=ClaimStatus.VETTED)
             .order_by("-created_at")
             .values("verdict")[:1]
         )
         return self.annotate(
-            verdict_before=Subquery(given_before),
-            verdict_after=Coalesce(NullIf("verdict", Value("")), Subquery(given_before)),
+            verdict_before=Subquery(last_vetted_with),
+            verdict_after=Case(When(status_after=ClaimStatus.VETTED, then=F("verdict")), default=None),
         )
 
 

@@ -362,8 +362,8 @@ def _circular_reasons(claim, analysis):
 
 @transaction.atomic
 def refresh_summaries(claim_ids):
-    """Recompute the stored summaries of these claims, then of the claims they support, and touch
-    the claims whose figures changed (`Claim.updated_at`).
+    """Recompute the stored summaries of these claims, then of the claims they support; the ids
+    of the claims whose figures changed.
 
     Whether a support is circular depends on the supporter's origins, so the claims supported
     are recomputed after their supporters' summaries are fresh.
@@ -378,7 +378,7 @@ def refresh_summaries(claim_ids):
         for claim in claims.order_by("pk")
         if _store_summary(claim)
     ]
-    Claim.objects.filter(pk__in=changed).touch()
+    return set(changed)
 
 
 def _store_summary(claim):

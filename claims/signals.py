@@ -1,44 +1,18 @@
-"""Keep every claim's stored provenance summary in step with the writes that change its graph,
-record who last changed its content (for the two-person rule), and move `Claim.updated_at` when
-anything shown with a claim changes (API consumers sync on it).
+"""Mark the claims each write may change (claims.publication settles them when the transaction
+commits: provenance summaries recomputed, `updated_at` moved where what the public sees changed),
+and record who last changed a claim's content, for the two-person rule.
 
-Writes mark the claims they touch; the summaries are recomputed and the claims touched once,
-when the transaction commits, however many rows it wrote. Raw fixture loads are left alone:
-fixtures carry their summaries (and `refresh_provenance` recomputes them all).
+Raw fixture loads are left alone: fixtures carry their summaries (and `refresh_provenance`
+recomputes them all).
 """
 
-import threading
-
-from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation, Topic
+from claims.publication import mark_changed
 from sources.models import Document, Excerpt, Source
-
-_pending = threading.local()
-
-
-def mark_changed(claim_ids):
-    claim_ids = set(claim_ids)
-    if not claim_ids:
-        return
-    pending = getattr(_pending, "claim_ids", None)
-    if pending is None:
-        pending = _pending.claim_ids = set()
-    pending.update(claim_ids)
-    # Registered on every write: the first callback refreshes them all, the rest find nothing left.
-    transaction.on_commit(_refresh_pending)
-
-
-def _refresh_pending():
-    from claims.provenance import refresh_summaries
-
-    claim_ids, _pending.claim_ids = getattr(_pending, "claim_ids", None) or set(), set()
-    if claim_ids:
-        refresh_summaries(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
-        Claim.objects.filter(pk__in=claim_ids).touch()
 
 
 @receiver([post_save, post_delete], sender=Appearance)
@@ -51,9 +25,9 @@ def graph_changed(sender, instance, raw=False, **kwargs):
 
 @receiver([post_save, post_delete], sender=ClaimRelation)
 def relation_changed(sender, instance, raw=False, **kwargs):
-    # A supporting claim's origins decide whether the support is circular.
+    # Both sides show it; and a supporting claim's origins decide whether the support is circular.
     if not raw:
-        mark_changed([instance.to_claim_id])
+        mark_changed([instance.from_claim_id, instance.to_claim_id])
         Claim.objects.filter(pk__in=[instance.from_claim_id, instance.to_claim_id]).mark_content_changed()
 
 
@@ -86,17 +60,27 @@ def subjects_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if getattr(instance, "skip_history_when_saving", False):  # a fixture load (sources.validation)
         return
     if not reverse and action in ("post_add", "post_remove", "post_clear"):
-        Claim.objects.filter(pk=instance.pk).mark_content_changed()
+        claims = Claim.objects.filter(pk=instance.pk)
     elif reverse and action in ("post_add", "post_remove"):
-        Claim.objects.filter(pk__in=pk_set).mark_content_changed()
+        claims = Claim.objects.filter(pk__in=pk_set)
     elif reverse and action == "pre_clear":  # a source's claims cleared from its side: Django names them only before
-        instance.claims_about.all().mark_content_changed()
+        claims = instance.claims_about.all()
+    else:
+        return
+    mark_changed(claims.values_list("pk", flat=True))
+    claims.mark_content_changed()
 
 
 @receiver(post_save, sender=Claim)
-def claim_created(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
+def claim_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
         mark_changed([instance.pk])
+
+
+@receiver(pre_delete, sender=Topic)
+def topic_deleted(sender, instance, **kwargs):
+    # Its links to claims go by cascade, which sends no m2m_changed: named here, before they go.
+    mark_changed(instance.claims.values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=Document)
@@ -119,3 +103,14 @@ def source_changed(sender, instance, raw=False, **kwargs):
         .distinct()
     )
     mark_changed(instance.claims_about.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Source)
+def source_deleted(sender, instance, **kwargs):
+    """The claims it speaks in, publishes for or is the subject of: their links go by cascade or
+    are cleared, which sends no signal of their own."""
+    mark_changed(
+        Claim.objects.filter(
+            Q(subjects=instance) | Q(appearances__speaker=instance) | Q(appearances__document__publisher=instance)
+        ).values_list("pk", flat=True)
+    )

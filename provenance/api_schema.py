@@ -1,16 +1,29 @@
 """The OpenAPI schema of every API operation: drf-spectacular's, plus what it leaves out.
 
 drf-spectacular documents the answers a view gives itself; the errors DRF gives on the view's
-behalf (a bad parameter, no such slug, an unknown token, too many requests) it does not. They are
-added here for every operation, from what the view is: so a new endpoint is documented without
-saying so, and the Schemathesis run (tests/test_openapi.py) holds each answer to the schema.
+behalf (a bad parameter, no such slug, an unknown token, a refused permission, too many requests)
+and the headers the middleware adds it does not. They are added here for every operation, from what
+the view is: so a new endpoint is documented without saying so, and the Schemathesis run
+(tests/test_openapi.py) holds each answer to the schema. What only one view does (If-Match, the
+headers it sets itself) that view declares, and the answers that follow from it are added here.
 """
 
+from django.conf import settings
+from django.db import models
+from django.db.models.deletion import get_candidate_relations_to_delete
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework import serializers
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.permissions import SAFE_METHODS, AllowAny, DjangoModelPermissionsOrAnonReadOnly, IsAuthenticatedOrReadOnly
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    AllowAny,
+    DjangoModelPermissionsOrAnonReadOnly,
+    IsAuthenticated,
+    IsAuthenticatedOrReadOnly,
+)
+
+from claims.api.formats import NamedFormatNegotiation
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -33,6 +46,12 @@ FIELD_ERRORS = {
     "additionalProperties": {},
 }
 
+CONDITIONAL_GET = "django.middleware.http.ConditionalGetMiddleware"
+
+
+def is_json(media_type):
+    return media_type == "application/json" or media_type.endswith("+json")
+
 
 class ProvenanceAutoSchema(AutoSchema):
     def get_operation(self, path, path_regex, path_prefix, method, registry):
@@ -45,22 +64,33 @@ class ProvenanceAutoSchema(AutoSchema):
         self.describe_filters(parameters)
         if "requestBody" in operation:
             self.add_error(responses, "400", self.component("FieldErrors", FIELD_ERRORS), "Invalid input.")
-        elif any(parameter["in"] == "query" for parameter in parameters):
-            self.add_error(responses, "400", self.component("ParameterErrors", PARAMETER_ERRORS), "Invalid query parameters.")
+        elif any(parameter["in"] == "query" for parameter in parameters) or self.names_unknown_formats():
+            self.add_error(responses, "400", self.component("ParameterErrors", PARAMETER_ERRORS), self.parameter_errors_description())
         if any(parameter["in"] == "path" for parameter in parameters):
             self.add_error(responses, "404", ErrorSerializer, self.not_found_description())
         elif self._is_list_view() and self._get_paginator() is not None:
             self.add_error(responses, "404", ErrorSerializer, "No such page of this list.")
         if any(issubclass(authentication, TokenAuthentication) for authentication in self.view.authentication_classes):
             self.add_error(
-                responses, "401", ErrorSerializer, "The token in the Authorization header is unknown or malformed.",
+                responses, "401", ErrorSerializer,
+                "The token in the Authorization header is unknown or malformed." if {} in operation.get("security", [{}])
+                else "No credentials (this needs them), or the token in the Authorization header is unknown or malformed.",
                 headers={"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
             )
+        if self.refuses_the_signed_in():
+            self.add_error(
+                responses, "403", ErrorSerializer,
+                "Signed in, but not allowed this: the user's role lacks the permission, or a session came without its CSRF token.",
+            )
+        if self.method == "DELETE" and self.deletion_can_be_refused(get_view_model(self.view, emit_warnings=False)):
+            self.add_error(responses, "409", ErrorSerializer, f"Something depends on this {self.model_name()}: `detail` says what.")
+        self.describe_preconditions(responses, parameters)
         if self.view.throttle_classes:
             self.add_error(
                 responses, "429", ErrorSerializer, "Over the request rate for this token or anonymous address.",
                 headers={"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}},
             )
+        self.describe_successes(responses)
         return operation
 
     def get_auth(self):
@@ -80,14 +110,80 @@ class ProvenanceAutoSchema(AutoSchema):
         return component.ref
 
     def add_error(self, responses, code, body, description, headers=None):
-        """An error answer, unless the view documents its own under that code."""
+        """An error answer, unless the view documents its own under that code: in JSON, whatever
+        format was asked for (the CSV renderer answers an error in JSON, having no table for it)."""
         if code in responses:
             return
-        response = self._get_response_for_code(body, code)
+        response = self._get_response_for_code(body, code, [media_type for media_type in self.map_renderers("media_type") if is_json(media_type)])
         response["description"] = description
         if headers:
             response["headers"] = headers
         responses[code] = response
+
+    def names_unknown_formats(self):
+        """Whether a format not offered here answers 400 naming `format` (NamedFormatNegotiation),
+        from `?format=` or a suffix (`/claims/x.csv/`), even where no parameter is documented."""
+        return issubclass(self.view.content_negotiation_class, NamedFormatNegotiation)
+
+    def parameter_errors_description(self):
+        if self.names_unknown_formats():
+            return "Invalid query parameters, or a format not offered here (by `?format=` or a suffix such as `.csv`)."
+        return "Invalid query parameters."
+
+    def refuses_the_signed_in(self):
+        """Whether DRF may answer a signed-in caller 403 here: a write that asks more of them than
+        being signed in (Django's model permissions ask nothing of a read), or a write in a session,
+        which must carry its CSRF token."""
+        if self.method in SAFE_METHODS:
+            return False
+        sessions = any(issubclass(authentication, SessionAuthentication) for authentication in self.view.authentication_classes)
+        who_only = (AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly)
+        return sessions or not all(isinstance(permission, who_only) for permission in self.view.get_permissions())
+
+    def deletion_can_be_refused(self, model, seen=frozenset()):
+        """Whether deleting a row can meet a PROTECT or RESTRICT, on a relation to it or to a row its
+        deletion cascades to: the exception handler (claims.api.errors) answers that 409."""
+        if model is None:
+            return False
+        seen = seen | {model}
+        return any(
+            relation.on_delete in (models.PROTECT, models.RESTRICT)
+            or (relation.on_delete is models.CASCADE and relation.related_model not in seen
+                and self.deletion_can_be_refused(relation.related_model, seen))
+            for relation in get_candidate_relations_to_delete(model._meta)
+        )
+
+    def describe_preconditions(self, responses, parameters):
+        """The answers HTTP gives to an If-Match the view asks for: 412 when the version it names is
+        no longer the current one (RFC 9110), 428 when it is required and missing (RFC 6585)."""
+        held = next((parameter for parameter in parameters if parameter["in"] == "header" and parameter["name"] == "If-Match"), None)
+        if held is None:
+            return
+        self.add_error(
+            responses, "412", ErrorSerializer,
+            f"The {self.model_name()} changed since the version in If-Match: GET it again and make the change to what it is now.",
+        )
+        if held.get("required"):
+            self.add_error(responses, "428", ErrorSerializer, "No If-Match: send the ETag of the version being changed (GET it first).")
+
+    def describe_successes(self, responses):
+        """What drf-spectacular leaves out of a success: that a CSV body is text (its serializer
+        gives its columns, not its shape), and the ETag ConditionalGetMiddleware adds to every GET
+        answer with a body."""
+        for code, response in responses.items():
+            if not code.startswith("2"):
+                continue
+            for media_type, content in response.get("content", {}).items():
+                if media_type == "text/csv":
+                    content["schema"] = {
+                        "type": "string", "description": "CSV (RFC 4180): a header row naming the columns, then a row for each record.",
+                    }
+            if self.method == "GET" and CONDITIONAL_GET in settings.MIDDLEWARE:
+                response.setdefault("headers", {}).setdefault("ETag", {
+                    "schema": {"type": "string"},
+                    "required": True,
+                    "description": "The validator of this answer's body: sent back in If-None-Match, it answers 304 while the body is unchanged.",
+                })
 
     def describe_filters(self, parameters):
         """What drf-spectacular leaves out of django-filter's parameters: an empty value is no

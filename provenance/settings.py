@@ -187,8 +187,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-# The API (issue 5 in progress): read-only and public for now. The browsable API only where DEBUG
-# is on. Consumers get tokens in the admin (Auth Token › Tokens); each token, and each anonymous
+# The API: the public set for everyone, and writes for the desk by its roles. The browsable API
+# only where DEBUG is on. Consumers get tokens in the admin (Auth Token › Tokens); each token, and each anonymous
 # address, is throttled (429 with Retry-After). Throttle counts live in the cache: the default one
 # is per process, so several app servers need a shared cache (CACHES) to share the counts.
 REST_FRAMEWORK = {
@@ -271,6 +271,11 @@ CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_HEADERS = (*default_cors_headers, "if-none-match", "if-modified-since")
 CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
+
+# Incremental sync: each walk of the API's update-ordered lists tells the consumer to start its
+# next one this long before the walk began, to meet again what changed while it walked and what
+# writes still committing had stamped earlier. Longer than any write transaction.
+API_SYNC_OVERLAP_SECONDS = env_int("API_SYNC_OVERLAP_SECONDS", 60)
 
 # The fact-checking workflow. How many people, other than whoever last changed a claim's
 # content, must approve it before it is vetted.

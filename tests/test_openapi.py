@@ -4,7 +4,9 @@ Schemathesis reads the schema from the app and calls every operation in it (what
 today: nothing here names an endpoint), in process through WSGI, against a database holding public
 claims, with inputs drawn from the schema, valid and invalid. It fails on a 5xx, on a status code,
 content type, header or body the schema does not document, and on invalid input accepted. The
-examples are drawn from a fixed seed (`derandomize`), so CI runs the same cases every time.
+examples are drawn from a fixed seed (`derandomize`), so CI runs the same cases every time. The
+writes run a second time as a fact-checker (anonymous, they stop at 401), on claims the database
+holds, each case rolled back.
 
 Then, by hand: a NUL byte and a value of the wrong type in every query parameter of every list,
 and a NUL byte in every slug, the schema again saying which parameters and slugs there are.
@@ -22,10 +24,11 @@ import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.templatetags.static import static
 from django.test import Client, override_settings
 from hypothesis import HealthCheck
+from rest_framework.authtoken.models import Token
 
 from claims.models import ReviewDecision
 from claims.services import claim_review
@@ -105,11 +108,17 @@ def public_records(db):
 # The host Schemathesis's WSGI client names; the schema is read at collection, before the test
 # environment exists, so the setting is overridden here and for the test below alike.
 SCHEMATHESIS_HOSTS = ["localhost"]
-# Every check but one: a valid value may still be refused for what it comes with (a cursor with
-# `ordering`), which OpenAPI has no way to say.
-CHECKS = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {"enabled": False}}})
+CHECKS = {
+    # Every check but one: a valid value may still be refused for what it comes with (a cursor with
+    # `ordering`), which OpenAPI has no way to say.
+    "positive_data_acceptance": {"enabled": False},
+    # A write's preconditions are checked before its body is read (RFC 9110): a stale If-Match
+    # refuses it with 412 whatever the body, and a missing one with 428 (RFC 6585).
+    "negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 405, 406, 409, 412, 415, 422, 428, 429, "5xx"]},
+    "missing_required_header": {"expected-statuses": [400, 401, 403, 406, 415, 422, 428]},
+}
 with override_settings(ALLOWED_HOSTS=SCHEMATHESIS_HOSTS):
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CHECKS)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=schemathesis.Config.from_dict({"checks": CHECKS}))
 
 
 @pytest.fixture
@@ -139,6 +148,56 @@ def connection_kept_between_requests():
 @schema.parametrize()
 def test_every_answer_conforms_to_the_schema(case):
     case.call_and_validate()
+
+
+# The writes again, as a fact-checker. A drawn slug or If-Match would stop nearly every write at
+# 404 or 412, so most slugs are the claims below and most If-Match headers `*` (whichever version
+# is current): creates, changes, deletions and reviews reach the models' and the review service's
+# rules, on a claim at each stage (vetted, draft, bare draft, in review). Fuzzing only: the coverage
+# phase draws no slug from these (its cases of one claim's writes would all be 404), and its
+# hundreds of creations would double the run.
+DESK_CLAIMS = ["immunity-deal", "a-draft", "a-bare-draft", "in-review"]
+DESK_CONFIG = schemathesis.Config.from_dict({
+    "checks": CHECKS,
+    "dictionaries": {"desk-claims": {"values": DESK_CLAIMS}, "current-version": {"values": ["*"]}},
+    "parameters": {
+        "path.slug": {"dictionary": "desk-claims", "probability": 0.75},
+        "header.If-Match": {"dictionary": "current-version", "probability": 0.75},
+    },
+    "phases": {"coverage": {"enabled": False}},
+})
+with override_settings(ALLOWED_HOSTS=SCHEMATHESIS_HOSTS):
+    desk_schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=DESK_CONFIG).exclude(method="GET")
+
+
+@pytest.fixture
+def fact_checker_token(public_records):
+    """The token of a fact-checker, and the claims public_records lacks: one nothing depends on
+    (deletable) and one another fact-checker submitted (for this one to approve)."""
+    submitter = FactCheckerFactory()
+    with acting_as(submitter):
+        ClaimFactory(slug="a-bare-draft")
+        submitted = ClaimFactory(slug="in-review")
+        AppearanceFactory(claim=submitted)
+    claim_review(claim=submitted, reviewer=submitter, decision=ReviewDecision.SUBMIT, rationale="Ready.")
+    return Token.objects.create(user=FactCheckerFactory()).key
+
+
+@pytest.mark.usefixtures("schemathesis_host", "connection_kept_between_requests")
+@hypothesis.settings(
+    max_examples=40,  # per operation: 5 to 15 seconds for the writes, on either database
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # The token's fixture holds for every case, as each case's writes are rolled back.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+@desk_schema.parametrize()
+def test_every_answer_to_a_fact_checkers_write_conforms_to_the_schema(case, fact_checker_token):
+    # Each case from the same claims: what one write deletes or reviews, the next still finds.
+    with transaction.atomic():
+        case.call_and_validate(headers={"Authorization": f"Token {fact_checker_token}"})
+        transaction.set_rollback(True)
 
 
 # Every query parameter of every list, as the schema gives them: each bad value answers 400

@@ -29,6 +29,7 @@ def public_claim(view):
     """The vetted claim the URL names; any other answers 404 exactly as on the claim's own address."""
     claim = get_object_or_404(Claim.objects.public(), slug=view.kwargs[view.lookup_field])
     view.check_object_permissions(view.request, claim)
+    view.shown = claim  # its answer says when it last changed (ClaimViewSet.finalize_response)
     return claim
 
 

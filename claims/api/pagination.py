@@ -10,9 +10,12 @@ import binascii
 import datetime
 from base64 import b64decode, b64encode
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
@@ -80,8 +83,13 @@ class UpdateOrderPagination(BoundedPageSize, pagination.BasePagination):
     Made for mirroring: a consumer walks forward from the oldest change to the newest, and what
     changes while it walks moves to the end, where it meets it again. Each list given to
     `paginate_streams` is annotated with its `moment` (when the row last changed); they are
-    merged in (moment, primary key) order. The cursor is that pair for the last row served,
-    opaque to the consumer.
+    merged in (moment, primary key) order. The cursor is that pair for the last row served, and
+    when the walk began, opaque to the consumer.
+
+    Every page also says where the consumer's next walk should start (`sync_from`): when this walk
+    began, less `API_SYNC_OVERLAP_SECONDS`. From there it meets again whatever changed while it
+    walked (rows it had already passed, claims withdrawn behind it), and whatever a write still
+    committing when it passed had stamped earlier.
     """
 
     page_size = api_settings.PAGE_SIZE
@@ -94,7 +102,7 @@ class UpdateOrderPagination(BoundedPageSize, pagination.BasePagination):
         if "page" in request.query_params:
             raise ValidationError({"page": ["These pages follow a cursor: take each page's `next` link (numbered pages come with `ordering`)."]})
         size = self.get_page_size(request)
-        after = self.decode_cursor(request)
+        after, self.walk_began = self.decode_cursor(request)
         rows = []
         for index, stream in enumerate(streams):
             stream = stream.order_by("moment", "pk")
@@ -108,34 +116,42 @@ class UpdateOrderPagination(BoundedPageSize, pagination.BasePagination):
         return [(index, row) for _, _, index, row in page]
 
     def decode_cursor(self, request):
+        """The position after which this page begins (None for the first page), and when the walk began."""
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
-            return None
+            return None, timezone.now()
         try:
-            moment, pk = b64decode(encoded.encode("ascii"), altchars=b"-_", validate=True).decode("ascii").split("|")
-            moment = datetime.datetime.fromisoformat(moment)
-            if moment.tzinfo is None or not pk.isdigit() or len(pk) > 18:
+            moment, pk, began = b64decode(encoded.encode("ascii"), altchars=b"-_", validate=True).decode("ascii").split("|")
+            moment, began = datetime.datetime.fromisoformat(moment), datetime.datetime.fromisoformat(began)
+            if moment.tzinfo is None or began.tzinfo is None or not pk.isdigit() or len(pk) > 18:
                 raise ValueError(pk)
         except (ValueError, UnicodeError, binascii.Error):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor]}) from None
-        return moment, int(pk)
+        return (moment, int(pk)), began
 
     def next_link(self):
         if not self.has_next:
             return None
         moment, pk = self.last_position
-        cursor = b64encode(f"{moment.isoformat()}|{pk}".encode("ascii"), altchars=b"-_").decode("ascii")
+        position = f"{moment.isoformat()}|{pk}|{self.walk_began.isoformat()}"
+        cursor = b64encode(position.encode("ascii"), altchars=b"-_").decode("ascii")
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
 
     def get_paginated_response(self, data, **lists):
-        return Response({"next": self.next_link(), "results": data, **lists})
+        sync_from = self.walk_began - datetime.timedelta(seconds=settings.API_SYNC_OVERLAP_SECONDS)
+        return Response({"next": self.next_link(), "sync_from": drf_datetime(sync_from), "results": data, **lists})
 
     def get_paginated_response_schema(self, schema, **lists):
         return {
             "type": "object",
-            "required": ["next", "results", *lists],
+            "required": ["next", "sync_from", "results", *lists],
             "properties": {
                 "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page; null on the last."},
+                "sync_from": {
+                    "type": "string", "format": "date-time",
+                    "description": "Where your next sync starts: keep it from the last page, and send it as `updated_since` "
+                                   "(claims) or `since` (changes). When this walk began, less a margin for writes still committing.",
+                },
                 "results": schema,
                 **lists,
             },
@@ -180,10 +196,19 @@ class ClaimPagination(UpdateOrderPagination):
         numbered = self.numbered.get_paginated_response_schema(schema)["properties"]
         cursor = super().get_paginated_response_schema(schema)
         cursor["properties"].update(tombstones=tombstones, count=numbered["count"], previous=numbered["previous"])
-        cursor["description"] = "In update order: `next` and `results` (and `tombstones` with `updated_since`). With `ordering`: `count`, `next`, `previous` and `results`."
+        cursor["required"] = ["next", "results"]
+        cursor["description"] = (
+            "In update order: `next`, `sync_from` and `results` (and `tombstones` with `updated_since`). "
+            "With `ordering`: `count`, `next`, `previous` and `results`."
+        )
         return cursor
 
     def get_schema_operation_parameters(self, view):
         page = next(parameter for parameter in self.numbered.get_schema_operation_parameters(view) if parameter["name"] == "page")
         page["description"] = "With `ordering`: a page number, from 1."
         return [*super().get_schema_operation_parameters(view), page]
+
+
+def drf_datetime(moment):
+    """A moment written as the API writes every other (UTC, `Z`)."""
+    return DateTimeField().to_representation(moment)

@@ -5,6 +5,8 @@ unvetted claims never appear.
 """
 
 from drf_spectacular.utils import extend_schema_field
+from django.db import models
+from django.db.models import Max, Prefetch
 from rest_framework import serializers
 
 from claims.models import (
@@ -12,9 +14,11 @@ from claims.models import (
     VERDICT_RATING,
     Appearance,
     Claim,
+    ClaimRelation,
     ClaimStatus,
     ClaimUsage,
     Credibility,
+    Derivation,
     DerivationKind,
     Likelihood,
     RelationKind,
@@ -158,6 +162,31 @@ class PublicAppearanceSerializer(serializers.ModelSerializer):
         return [{"appearance": link.derived_from.key, "kind": link.kind} for link in appearance.derivations_out.all()]
 
 
+def claims_for_reading(claims):
+    """The claims with all PublicClaimSerializer reads, fetched in a fixed number of queries."""
+    public = Claim.objects.public()
+    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
+        Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
+    )
+    return (
+        claims.select_related("provenance")
+        .prefetch_related(
+            "topics",
+            "subjects",
+            Prefetch("appearances", queryset=appearances.origins_first()),
+            Prefetch(
+                "relations_out", queryset=ClaimRelation.objects.filter(to_claim__in=public).select_related("to_claim"),
+                to_attr="public_relations_out",
+            ),
+            Prefetch(
+                "relations_in", queryset=ClaimRelation.objects.filter(from_claim__in=public).select_related("from_claim"),
+                to_attr="public_relations_in",
+            ),
+        )
+        .annotate(last_reviewed_at=Max("reviews__created_at"))
+    )
+
+
 class PublicClaimSerializer(serializers.ModelSerializer):
     verdict = serializers.SerializerMethodField()
     credibility = serializers.SerializerMethodField()
@@ -168,7 +197,7 @@ class PublicClaimSerializer(serializers.ModelSerializer):
     appearances = PublicAppearanceSerializer(many=True, read_only=True)
     provenance = serializers.SerializerMethodField()
     relations = serializers.SerializerMethodField()
-    last_reviewed_at = serializers.DateTimeField(read_only=True)
+    last_reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null until a first review (only the desk sees such a claim).")
     updated_at = serializers.DateTimeField(read_only=True, help_text="When anything shown here last changed: sync on it (`updated_since`).")
 
     class Meta:
@@ -217,7 +246,7 @@ class PublicClaimSerializer(serializers.ModelSerializer):
         return [
             {"kind": reason["kind"], "text": reason["text"], "supporting_claim": reason.get("supporting_claim")}
             for reason in summary.circular_reasons
-            if reason["kind"] != "circular_support" or reason["supporting_claim"] in public_supporters
+            if "supporting_claim" not in reason or reason["supporting_claim"] in public_supporters
         ]
 
     @extend_schema_field(RelationSerializer(many=True))
@@ -285,8 +314,8 @@ class TombstoneSerializer(serializers.ModelSerializer):
 
     withdrawn_at = serializers.DateTimeField(help_text="When it left the public set.")
     status = serializers.ChoiceField(
-        choices=[("disputed", "disputed"), ("retracted", "retracted"), ("in_review", "in review")],
-        help_text="What it is since: disputed, retracted, or reopened for review (it may come back).",
+        source="withdrawn_as", choices=[("disputed", "disputed"), ("retracted", "retracted"), ("in_review", "in review")],
+        help_text="What it was withdrawn as: disputed, retracted, or reopened for review (it may come back).",
     )
     reason = serializers.CharField(source="withdrawal_reason", help_text="Why, for readers.")
 
@@ -331,12 +360,41 @@ class DeskClaimSerializer(PublicClaimSerializer):
         read_only_fields = ["version"]
 
 
+class StrictCharField(serializers.CharField):
+    """Text, and only text, as the schema says: DRF's CharField would take the number 0 as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(StrictCharField, serializers.SlugField):
+    """A slug, given as text."""
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list, as the schema says: DRF's would read an object as the list of its keys."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class ClaimWriteSerializer(serializers.ModelSerializer):
     """What a fact-checker writes of a claim: its content. Status and judgement come only from
     reviews (POST …/reviews/); the model's own validation runs on every write."""
 
-    subjects = serializers.SlugRelatedField(many=True, slug_field="slug", queryset=Source.objects.all(), required=False)
-    topics = serializers.SlugRelatedField(many=True, slug_field="slug", queryset=Topic.objects.all(), required=False)
+    # The model's text fields, as text only.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+    }
+    subjects = StrictManyRelatedField(child_relation=serializers.SlugRelatedField(slug_field="slug", queryset=Source.objects.all()), required=False)
+    topics = StrictManyRelatedField(child_relation=serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all()), required=False)
 
     class Meta:
         model = Claim
@@ -353,8 +411,8 @@ class ReviewWriteSerializer(serializers.Serializer):
     """A review, recorded by claims.services.claim_review: the same rules as the admin's review panel."""
 
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    rationale = serializers.CharField(help_text="Why, for the desk: never published.")
-    public_reason = serializers.CharField(
+    rationale = StrictCharField(help_text="Why, for the desk: never published.")
+    public_reason = StrictCharField(
         required=False, default="", allow_blank=True,
         help_text="Why, for readers: needed to approve, dispute or retract, and to reopen a vetted claim.",
     )

@@ -1,12 +1,12 @@
 from hashlib import md5
 
 from django.db import transaction
-from django.db.models import F, Max, Prefetch
+from django.db.models import F, Prefetch
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly, IsAuthenticated
@@ -28,6 +28,7 @@ from claims.api.formats import (
 from claims.api.pagination import ClaimPagination, UpdateOrderPagination
 from claims.api.serializers import (
     ClaimWriteSerializer,
+    claims_for_reading,
     DeskClaimSerializer,
     RecordedReviewSerializer,
     ReviewWriteSerializer,
@@ -41,10 +42,7 @@ from claims.api.serializers import (
 from claims.exports.claimreview import claim_review_jsonld
 from claims.exports.prov import claim_prov_document
 from claims.models import (
-    Appearance,
     Claim,
-    ClaimRelation,
-    Derivation,
     Review,
     Story,
     StoryClaim,
@@ -56,6 +54,35 @@ from sources.history import acting_as
 from sources.models import Source
 
 
+# The validators of one claim, for the schema: drf-spectacular sees bodies, not the headers set here.
+def if_match(required):
+    return OpenApiParameter(
+        "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=required,
+        description="The ETag of the version being changed, as a GET of the claim gave it (`*`: whichever is current).",
+    )
+
+
+def new_etag(status):
+    return OpenApiParameter(
+        "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[status], required=True,
+        description="The claim's new version: the If-Match of a next change.",
+    )
+
+
+LAST_MODIFIED = OpenApiParameter(
+    "Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200], required=True,
+    description="When the claim last changed (its `updated_at`), for If-Modified-Since.",
+)
+
+# PUT and PATCH: one change, whole or in part.
+claim_change = extend_schema(
+    request=ClaimWriteSerializer,
+    responses={200: OpenApiResponse(DeskClaimSerializer, description="The claim as changed, as the desk reads it.")},
+    parameters=[if_match(required=True), new_etag(200)],
+)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[LAST_MODIFIED]), partial_update=claim_change)
 class ClaimViewSet(viewsets.ModelViewSet):
     """Vetted claims, by slug; any other claim answers 404, exactly as one that does not exist.
 
@@ -76,29 +103,8 @@ class ClaimViewSet(viewsets.ModelViewSet):
     content_negotiation_class = NamedFormatNegotiation
 
     def get_queryset(self):
-        public = Claim.objects.public()
-        shown = Claim.objects.all() if sees_the_desk(self.request.user) else public
-        appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
-            Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
-        )
-        return (
-            shown.select_related("provenance")
-            .prefetch_related(
-                "topics",
-                "subjects",
-                Prefetch("appearances", queryset=appearances.origins_first()),
-                Prefetch(
-                    "relations_out", queryset=ClaimRelation.objects.filter(to_claim__in=public).select_related("to_claim"),
-                    to_attr="public_relations_out",
-                ),
-                Prefetch(
-                    "relations_in", queryset=ClaimRelation.objects.filter(from_claim__in=public).select_related("from_claim"),
-                    to_attr="public_relations_in",
-                ),
-            )
-            .annotate(last_reviewed_at=Max("reviews__created_at"))
-            .order_by("slug")
-        )
+        shown = Claim.objects.all() if sees_the_desk(self.request.user) else Claim.objects.public()
+        return claims_for_reading(shown).order_by("slug")
 
     @extend_schema(
         description=(
@@ -129,11 +135,21 @@ class ClaimViewSet(viewsets.ModelViewSet):
         self.shown = super().get_object()
         return self.shown
 
+    def get_renderers(self):
+        # CSV is a table of claims: the list, and one claim as its row. A write's or a review's
+        # answer has no columns of its own, so it is JSON only, as the schema says. (A method not
+        # allowed keeps CSV: it answers 405 in any format, not 400 for the format.)
+        renderers = super().get_renderers()
+        if self.action in ("create", "update", "partial_update", "destroy", "reviews"):
+            return [renderer for renderer in renderers if not isinstance(renderer, CSVRenderer)]
+        return renderers
+
     def finalize_response(self, request, response, *args, **kwargs):
-        # One claim's answers also say when it last changed, for If-Modified-Since (the ETag, set
-        # from the body by ConditionalGetMiddleware, serves If-None-Match, and lists).
+        # One claim's reads also say when it last changed, for If-Modified-Since (the ETag, set
+        # from the body by ConditionalGetMiddleware, serves If-None-Match, and lists). Not a
+        # write's answer: `shown` is the claim the write read, not the one it left.
         shown = getattr(self, "shown", None)
-        if shown is not None and response.status_code == 200:
+        if shown is not None and response.status_code == 200 and request.method in ("GET", "HEAD"):
             response.headers["Last-Modified"] = http_date(shown.updated_at.timestamp())
         # The desk is answered with more than the public: no shared cache may hand one to the other.
         patch_vary_headers(response, ["Authorization"])
@@ -143,7 +159,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
 
     def get_serializer_class(self):
         renderer = getattr(self.request, "accepted_renderer", None)
-        if isinstance(renderer, CSVRenderer):
+        if isinstance(renderer, CSVRenderer) and self.action in ("list", "retrieve"):
             return ClaimRowSerializer
         if self.action in ("create", "update", "partial_update"):
             return ClaimWriteSerializer
@@ -151,6 +167,11 @@ class ClaimViewSet(viewsets.ModelViewSet):
             return ReviewWriteSerializer
         return DeskClaimSerializer if sees_the_desk(self.request.user) else PublicClaimSerializer
 
+    @extend_schema(
+        request=ClaimWriteSerializer,
+        responses={201: OpenApiResponse(DeskClaimSerializer, description="The new draft, as the desk reads it.")},
+        parameters=[new_etag(201)],
+    )
     def create(self, request, *args, **kwargs):
         written = self.get_serializer(data=request.data)
         written.is_valid(raise_exception=True)
@@ -158,6 +179,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
             claim = written.save()
         return self.representation(claim, status=201)
 
+    @claim_change
     def update(self, request, *args, partial=False, **kwargs):
         with acting_as(request.user), transaction.atomic():
             claim = self.locked_as_held(request)
@@ -166,12 +188,13 @@ class ClaimViewSet(viewsets.ModelViewSet):
             written.save()
         return self.representation(claim)
 
+    @extend_schema(parameters=[if_match(required=True)], responses={204: OpenApiResponse(description="Deleted.")})
     def destroy(self, request, *args, **kwargs):
         with acting_as(request.user), transaction.atomic():
             self.locked_as_held(request).delete()
         return Response(status=204)
 
-    @extend_schema(request=ReviewWriteSerializer, responses={201: RecordedReviewSerializer})
+    @extend_schema(request=ReviewWriteSerializer, responses={201: RecordedReviewSerializer}, parameters=[if_match(required=False)])
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def reviews(self, request, slug=None):
         """Record a review: submit, approve, dispute, retract or reopen (claims.services.claim_review)."""
@@ -185,15 +208,14 @@ class ClaimViewSet(viewsets.ModelViewSet):
     def locked_as_held(self, request, required=True):
         """The claim the URL names, locked until the write commits, if it is still the version the
         writer read (If-Match: its ETag, as a GET gave it); else 412, or 428 without If-Match."""
-        claim = self.get_object()
-        Claim.objects.lock(claim.pk)
+        Claim.objects.lock(self.get_object().pk)
+        claim = self.get_object()  # as it stands now that no one else can write it
         held = request.headers.get("If-Match")
         if held is None:
             if required:
                 raise PreconditionRequired()
             return claim
-        current = self.etag(self.get_object())
-        if held.strip() != "*" and current not in parse_etags(held):
+        if held.strip() != "*" and self.etag(claim) not in parse_etags(held):
             raise PreconditionFailed()
         return claim
 
@@ -209,7 +231,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
 
     def representation(self, claim, status=200):
         """The claim as the writer now reads it, with its new ETag for the next write."""
-        claim = self.get_queryset().get(pk=claim.pk)
+        claim = claims_for_reading(Claim.objects.filter(pk=claim.pk)).get()  # the writer's own, published or not
         response = Response(self.serializer_for_reading(claim).data, status=status)
         response.headers["ETag"] = self.etag(claim)
         return response
@@ -217,6 +239,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
     @extend_schema(
         summary="The claim's fact check as schema.org ClaimReview (JSON-LD)",
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A schema.org ClaimReview, as fact-check aggregators read it.")},
+        parameters=[LAST_MODIFIED],
     )
     @action(detail=True, renderer_classes=[JSONLDRenderer, JSONRenderer])
     def claimreview(self, request, slug=None):
@@ -228,6 +251,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="A PROV-JSON document: documents, excerpts and appearances as entities, sources as agents.")
         },
+        parameters=[LAST_MODIFIED],
     )
     @action(detail=True, renderer_classes=[PROVJSONRenderer])
     def provenance(self, request, slug=None):
@@ -280,7 +304,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
     pagination_class = UpdateOrderPagination
 
     def get_queryset(self):
-        return Review.objects.public_changes().with_verdicts().select_related("claim").annotate(moment=F("created_at"))
+        return Review.objects.public_changes().with_public_verdicts().select_related("claim").annotate(moment=F("created_at"))
 
     def list(self, request, *args, **kwargs):
         page = self.paginator.paginate_streams(request, self.filter_queryset(self.get_queryset()))

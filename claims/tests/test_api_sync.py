@@ -138,6 +138,12 @@ class TestUpdatedSince:
         assert slugs(pages) == [changed.slug]
         assert [len(page["results"]) + len(page["tombstones"]) for page in pages] == [2, 2]
 
+    def test_a_tombstone_says_what_the_claim_was_withdrawn_as_not_what_the_desk_did_since(self):
+        claim = vetted_claim()
+        review(claim, ReviewDecision.RETRACT)
+        review(claim, ReviewDecision.REOPEN)
+        assert [tombstone["status"] for tombstone in walk(CLAIMS, updated_since=self.SINCE)[0]["tombstones"]] == ["retracted"]
+
     def test_a_claim_never_public_leaves_no_tombstone(self):
         draft = ClaimFactory()
         review(draft, ReviewDecision.SUBMIT)
@@ -159,13 +165,23 @@ class TestChangesFeed:
         review(claim, ReviewDecision.REOPEN)
         review(claim, ReviewDecision.APPROVE, verdict="false", credibility=2)
         changes = [(change["decision"], change["status_after"], (change["verdict_before"] or {}).get("code"),
-                    change["verdict_after"]["code"]) for change in get(CHANGES).json()["results"]]
+                    (change["verdict_after"] or {}).get("code")) for change in get(CHANGES).json()["results"]]
         assert changes == [
             ("approve", "vetted", None, "mostly_true"),
-            ("reopen", "in_review", "mostly_true", "mostly_true"),
+            ("reopen", "in_review", "mostly_true", None),
             ("approve", "vetted", "mostly_true", "false"),
         ]
         assert get(CHANGES).json()["results"][1]["reason"] == "Public: reopen."
+
+    def test_never_shows_a_verdict_given_while_the_claim_was_not_public(self):
+        claim = ClaimFactory()
+        review(claim, ReviewDecision.SUBMIT, verdict="false")
+        review(claim, ReviewDecision.APPROVE, verdict="true", credibility=2)
+        review(claim, ReviewDecision.RETRACT, verdict="mostly_false")
+        body = get(CHANGES).json()["results"]
+        assert [(change["verdict_before"], (change["verdict_after"] or {}).get("code")) for change in body] == [
+            (None, "true"), ({"code": "true", "label": "True", "rating_value": 5}, None),
+        ]
 
     def test_leaves_out_what_never_touched_the_public_set(self):
         draft = ClaimFactory()
@@ -255,3 +271,29 @@ class TestConditionalGet:
         review(claim, ReviewDecision.RETRACT)
         again = Client().get(CLAIMS, HTTP_ACCEPT="application/json", HTTP_IF_NONE_MATCH=etag)
         assert again.status_code == 200 and again.json()["results"] == []
+
+    @pytest.mark.parametrize("suffix", ["claimreview", "provenance"])
+    def test_the_claims_other_formats_say_when_it_last_changed(self, suffix):
+        claim = vetted_claim()
+        assert get(f"{CLAIMS}{claim.slug}/{suffix}/").headers["Last-Modified"]
+
+
+class TestSyncFrom:
+    def test_a_claim_withdrawn_behind_a_first_walk_comes_as_a_tombstone_in_the_next(self):
+        first, second = vetted_claim(), vetted_claim()
+        at_moments(first, second)
+        page = get(CLAIMS, page_size=1).json()
+        review(first, ReviewDecision.RETRACT)  # already served, withdrawn while the walk goes on
+        Claim.objects.filter(pk=second.pk).touch()  # and a later change, so the newest updated_at is past it
+        last = walk(page["next"])[-1]
+        (next_sync,) = walk(CLAIMS, updated_since=last["sync_from"])
+        assert first.slug in slugs([next_sync], "tombstones")
+
+    def test_starts_a_margin_before_the_walk_began_and_stays_the_same_on_every_page(self, settings):
+        settings.API_SYNC_OVERLAP_SECONDS = 60
+        for _ in range(3):
+            vetted_claim()
+        pages = walk(CLAIMS, page_size=1)
+        assert len({page["sync_from"] for page in pages}) == 1
+        began = datetime.datetime.fromisoformat(pages[0]["sync_from"]) + datetime.timedelta(seconds=60)
+        assert abs((datetime.datetime.now(datetime.UTC) - began).total_seconds()) < 30

@@ -68,6 +68,11 @@ class TestCreating:
         assert response.status_code == 400 and "event_date_precision" in response.json()
         assert not Claim.objects.exists()
 
+    def test_a_label_that_makes_no_slug_answers_400_naming_the_slug(self, checker):
+        response = checker.post(CLAIMS, {**NEW_CLAIM, "label": "!!!"}, format="json")
+        assert response.status_code == 400 and "slug" in response.json()
+        assert not Claim.objects.exists()
+
     def test_an_unknown_subject_answers_400_naming_it(self, checker):
         response = checker.post(CLAIMS, {**NEW_CLAIM, "subjects": ["nobody"]}, format="json")
         assert response.status_code == 400 and "subjects" in response.json()

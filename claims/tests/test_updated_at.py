@@ -1,12 +1,15 @@
-"""`Claim.updated_at` moves whenever anything shown with a claim may have changed: API consumers
-sync on it, so a change it missed would never reach their copies."""
+"""`Claim.updated_at` moves when what the public sees of a claim changes, and only then: API
+consumers sync on it, so a change it missed would never reach their copies, and a move with
+nothing visible changed would show them the desk at work on something unpublished."""
 
 import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from claims.models import Claim, ReviewDecision
+from claims.models import Claim, ClaimStatus, RelationKind, ReviewDecision
+from claims.provenance import refresh_summaries
+from claims.publication import republish
 from claims.services import claim_review
 from claims.tests.factories import (
     AppearanceFactory,
@@ -16,107 +19,142 @@ from claims.tests.factories import (
     TopicFactory,
     vetted_claim,
 )
-from sources.tests.factories import ExcerptFactory
+from sources.tests.factories import ExcerptFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
 LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 
-def backdated(claim):
-    """The claim with its updated_at set in the past, so that a touch shows."""
-    Claim.objects.filter(pk=claim.pk).touch()
+def published(**fields):
+    """A vetted claim as published: its fingerprint taken, its updated_at set long ago."""
+    claim = vetted_claim(**fields)
+    refresh_summaries([claim.pk])
+    republish([claim.pk])
     Claim.objects.filter(pk=claim.pk).update(updated_at=LONG_AGO)
     return claim
 
 
-def was_touched(claim):
+def moved(claim):
     return Claim.objects.get(pk=claim.pk).updated_at > LONG_AGO
 
 
+def review(claim, decision, **judgement):
+    return claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=decision, rationale="Internal.",
+                        public_reason="Public.", **judgement)
+
+
 @pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run the writes' commit callbacks (summaries refreshed, claims touched) as a commit would."""
+def committed(django_capture_on_commit_callbacks):
+    """Run the writes' commit callbacks, as a commit would (the test's transaction never commits)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 class TestUpdatedAtMoves:
-    def test_when_the_claim_is_saved(self):
-        claim = backdated(ClaimFactory())
-        claim.internal_notes = "Checked the court file."
-        claim.save()
-        assert was_touched(claim)
+    def test_when_its_verdict_changes(self, committed):
+        claim = published()
+        with committed():
+            review(claim, ReviewDecision.REOPEN)
+            review(claim, ReviewDecision.APPROVE, verdict="false", credibility=2)
+        assert moved(claim)
 
-    def test_when_a_review_changes_its_status(self):
-        claim = backdated(vetted_claim())
-        claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT,
-                     rationale="Wrong.", public_reason="The figure was wrong.")
-        assert was_touched(claim)
+    def test_when_a_related_claim_is_published(self, committed):
+        claim, related = published(), ClaimFactory()
+        AppearanceFactory(claim=related)
+        with committed():
+            ClaimRelationFactory(from_claim=related, to_claim=claim, kind=RelationKind.CONTRADICTS)
+        Claim.objects.filter(pk=claim.pk).update(updated_at=LONG_AGO)
+        with committed():
+            review(related, ReviewDecision.SUBMIT)
+            review(related, ReviewDecision.APPROVE, verdict="true", credibility=2)
+        assert moved(claim)
 
-    def test_for_a_related_claim_when_the_other_claim_leaves_the_public_set(self):
-        claim, related = vetted_claim(), vetted_claim()
-        ClaimRelationFactory(from_claim=related, to_claim=claim)
-        backdated(claim)
-        claim_review(claim=related, reviewer=FactCheckerFactory(), decision=ReviewDecision.RETRACT,
-                     rationale="Wrong.", public_reason="The figure was wrong.")
-        assert was_touched(claim)
+    def test_when_the_document_of_an_appearance_is_retitled(self, committed):
+        claim = published()
+        document = claim.appearances.get().document
+        with committed():
+            document.title = "Corrected title"
+            document.save()
+        assert moved(claim)
 
-    def test_when_an_appearance_is_added(self, on_commit):
-        claim = backdated(ClaimFactory())
-        with on_commit():
-            AppearanceFactory(claim=claim)
-        assert was_touched(claim)
-
-    def test_when_the_document_of_an_appearance_is_retitled(self, on_commit):
-        appearance = AppearanceFactory()
-        backdated(appearance.claim)
-        with on_commit():
-            appearance.document.title = "Corrected title"
-            appearance.document.save()
-        assert was_touched(appearance.claim)
-
-    def test_when_a_source_the_claim_is_about_is_renamed(self, on_commit):
-        claim = ClaimFactory()
-        with on_commit():
-            claim.subjects.add(subject := AppearanceFactory().speaker)
-        backdated(claim)
-        with on_commit():
+    def test_when_a_source_it_is_about_is_renamed(self, committed):
+        subject = SourceFactory()
+        claim = published(subjects=[subject])
+        with committed():
             subject.name = "Ismael Zambada García"
             subject.save()
-        assert was_touched(claim)
+        assert moved(claim)
 
-    def test_when_its_topic_is_renamed(self, on_commit):
-        claim, topic = ClaimFactory(), TopicFactory()
-        with on_commit():
-            claim.topics.add(topic)
-        backdated(claim)
-        with on_commit():
+    def test_when_its_topic_is_renamed(self, committed):
+        claim, topic = published(), TopicFactory()
+        claim.topics.add(topic)
+        republish([claim.pk])
+        Claim.objects.filter(pk=claim.pk).update(updated_at=LONG_AGO)
+        with committed():
             topic.name = "Drug policy"
             topic.save()
-        assert was_touched(claim)
+        assert moved(claim)
 
-    def test_when_a_topic_is_added_from_the_topics_side(self, on_commit):
-        claim, topic = backdated(ClaimFactory()), TopicFactory()
-        with on_commit():
-            topic.claims.add(claim)
-        assert was_touched(claim)
+    def test_when_its_topic_is_deleted(self, committed):
+        claim, topic = published(), TopicFactory()
+        claim.topics.add(topic)
+        republish([claim.pk])
+        Claim.objects.filter(pk=claim.pk).update(updated_at=LONG_AGO)
+        with committed():
+            topic.delete()
+        assert moved(claim)
 
-    def test_when_the_excerpt_it_quotes_is_edited(self, on_commit):
+    def test_when_the_excerpt_it_quotes_is_edited(self, committed):
         excerpt = ExcerptFactory()
-        appearance = AppearanceFactory(document=excerpt.document, excerpt=excerpt)
-        backdated(appearance.claim)
-        with on_commit():
+        claim = ClaimFactory()
+        AppearanceFactory(claim=claim, document=excerpt.document, excerpt=excerpt)
+        review(claim, ReviewDecision.SUBMIT)
+        review(claim, ReviewDecision.APPROVE, verdict="true", credibility=2)
+        republish([claim.pk])
+        Claim.objects.filter(pk=claim.pk).update(updated_at=LONG_AGO)
+        with committed():
             excerpt.quote, excerpt.prefix, excerpt.suffix, excerpt.start, excerpt.end = "Officials denied it", "", "", None, None
             excerpt.save()
-        assert was_touched(appearance.claim)
+        assert moved(claim)
 
-    def test_not_when_an_unrelated_claim_changes(self, on_commit):
-        with on_commit():
-            claim = ClaimFactory()
-        backdated(claim)
-        with on_commit():
+
+class TestUpdatedAtStays:
+    def test_when_its_internal_notes_are_edited(self, committed):
+        claim = published()
+        with committed():
+            claim.internal_notes = "Ask the court clerk."
+            claim.save()
+        assert not moved(claim)
+
+    def test_when_an_unpublished_claim_is_linked_to_it(self, committed):
+        claim = published()
+        with committed():
+            ClaimRelationFactory(from_claim=ClaimFactory(), to_claim=claim, kind=RelationKind.CONTRADICTS)
+        assert not moved(claim)
+
+    def test_when_an_unpublished_related_claim_moves_through_review(self, committed):
+        claim, related = published(), ClaimFactory()
+        with committed():
+            ClaimRelationFactory(from_claim=related, to_claim=claim, kind=RelationKind.CONTRADICTS)
+            review(related, ReviewDecision.SUBMIT)
+        assert not moved(claim)
+
+    def test_when_another_claim_changes(self, committed):
+        claim = published()
+        with committed():
             AppearanceFactory()
-        assert not was_touched(claim)
+        assert not moved(claim)
+
+
+class TestAClaimLeavingThePublicSet:
+    def test_forgets_its_fingerprint_so_its_return_is_news(self, committed):
+        claim = published()
+        with committed():
+            review(claim, ReviewDecision.REOPEN)
+        assert Claim.objects.get(pk=claim.pk).public_fingerprint == ""
+        with committed():
+            review(claim, ReviewDecision.APPROVE, verdict=claim.verdict, credibility=claim.credibility)
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.VETTED and moved(claim)
 
 
 class TestAPublishedClaimKeepsItsSlug:
