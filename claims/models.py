@@ -217,7 +217,10 @@ class ClaimQuerySet(HistoriedQuerySet):
 
 # What only a review changes (claims.services.claim_review).
 CLAIM_JUDGEMENT_FIELDS = ("status", "verdict", "credibility", "likelihood")
-JUDGEMENT_ONLY_BY_REVIEW = "A claim's status and judgement change only through a review: record one on its page."
+JUDGEMENT_ONLY_BY_REVIEW = (
+    "A claim's status and judgement change only through a review: the review panel on the claim's "
+    "admin page, or POST /api/v1/claims/<slug>/reviews/."
+)
 
 
 def refuse_judgement_without_review(fields):

@@ -23,7 +23,7 @@ from rest_framework.permissions import (
     IsAuthenticatedOrReadOnly,
 )
 
-from claims.api.formats import NamedFormatNegotiation
+from claims.api.negotiation import NamedFormatNegotiation
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -211,6 +211,7 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.NumberedPagination",
     "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "claims.api.negotiation.NamedFormatNegotiation",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "provenance.api_schema.ProvenanceAutoSchema",
 }

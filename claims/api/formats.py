@@ -9,9 +9,7 @@ import io
 
 from django.urls import reverse
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from claims.api.serializers import PublicClaimSerializer
@@ -31,17 +29,6 @@ def public_claim(view):
     view.check_object_permissions(view.request, claim)
     view.shown = claim  # its answer says when it last changed (ClaimViewSet.finalize_response)
     return claim
-
-
-class NamedFormatNegotiation(DefaultContentNegotiation):
-    """An unknown ?format= answers 400 naming the parameter and the formats on offer (DRF answers a bare 404)."""
-
-    def filter_renderers(self, renderers, format):
-        offered = [renderer for renderer in renderers if renderer.format == format]
-        if not offered:
-            formats = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
-            raise ValidationError({"format": [f"Unknown format “{format}”: choose one of {formats}."]})
-        return offered
 
 
 class JSONLDRenderer(JSONRenderer):

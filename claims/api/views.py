@@ -20,7 +20,6 @@ from claims.api.formats import (
     ClaimRowSerializer,
     CSVRenderer,
     JSONLDRenderer,
-    NamedFormatNegotiation,
     PROVJSONRenderer,
     claim_public_url,
     public_claim,
@@ -100,7 +99,6 @@ class ClaimViewSet(viewsets.ModelViewSet):
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
     # CSV here only (?format=csv or Accept: text/csv): one flat row per claim, in ClaimRowSerializer's columns.
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
-    content_negotiation_class = NamedFormatNegotiation
 
     def get_queryset(self):
         shown = Claim.objects.all() if sees_the_desk(self.request.user) else Claim.objects.public()
@@ -194,7 +192,9 @@ class ClaimViewSet(viewsets.ModelViewSet):
             self.locked_as_held(request).delete()
         return Response(status=204)
 
-    @extend_schema(request=ReviewWriteSerializer, responses={201: RecordedReviewSerializer}, parameters=[if_match(required=False)])
+    @extend_schema(
+        request=ReviewWriteSerializer, responses={201: RecordedReviewSerializer}, parameters=[if_match(required=False), new_etag(201)],
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def reviews(self, request, slug=None):
         """Record a review: submit, approve, dispute, retract or reopen (claims.services.claim_review)."""
@@ -203,7 +203,9 @@ class ClaimViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             claim = self.locked_as_held(request, required=False)
             review = claim_review(claim=claim, reviewer=request.user, **given.validated_data)
-        return Response(RecordedReviewSerializer(review).data, status=201)
+        response = Response(RecordedReviewSerializer(review).data, status=201)
+        response.headers["ETag"] = self.etag(claims_for_reading(Claim.objects.filter(pk=claim.pk)).get())  # for the next write
+        return response
 
     def locked_as_held(self, request, required=True):
         """The claim the URL names, locked until the write commits, if it is still the version the

@@ -437,3 +437,9 @@ class TestCSV:
         assert set(listed) == set(Claim.objects.public().values_list("slug", flat=True))
         deal = listed["us-sinaloa-immunity-deal"]
         assert (deal["verdict_label"], deal["independent_origins"], deal["circular_reporting"]) == ("Unproven", "2", "true")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sources/", "/api/v1/documents/", "/api/v1/stories/", "/api/v1/changes/"])
+def test_an_unknown_format_answers_400_naming_it_on_every_list(path):
+    response = Client().get(path, {"format": "xlsx"})
+    assert response.status_code == 400 and "format" in response.json()

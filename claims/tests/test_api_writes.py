@@ -162,6 +162,7 @@ class TestReviewing:
         response = checker.post(f"{CLAIMS}{claim.slug}/reviews/", self.APPROVAL, format="json")
         assert response.status_code == 201, response.content
         assert response.json()["status_after"] == ClaimStatus.VETTED
+        assert response.headers["ETag"] == held(checker, claim)
         claim.refresh_from_db()
         assert (claim.status, claim.verdict, claim.credibility) == (ClaimStatus.VETTED, "mixed", 3)
 
