@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything slower can see their requests (WhiteNoise asks for this place).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that can answer on its own (CommonMiddleware), so those answers carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,7 +165,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # `manage.py collectstatic` writes here; git-ignored
+# In production the app serves its own static files (WhiteNoise): compressed, under names that
+# carry their content's hash, so browsers may keep them for good. With DEBUG, as collected by none.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Safe production defaults; each can be relaxed from the environment (e.g. behind a proxy
 # that terminates TLS, set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO).

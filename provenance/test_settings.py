@@ -23,3 +23,6 @@ DATABASES["roundtrip"] = {  # noqa: F405
 
 # The suite calls the API far more often than a consumer may: the throttling tests set their own rates.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min"}  # noqa: F405
+
+# Pages render without a collected manifest; tests/test_static.py collects one to test production's.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
