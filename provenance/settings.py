@@ -83,8 +83,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Static files, before anything slower can see their requests (WhiteNoise asks for this place).
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Static files in production, before anything slower sees their requests (WhiteNoise asks for
+    # this place); with DEBUG, runserver serves them uncollected.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     # Before anything that can answer on its own (CommonMiddleware), so those answers carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
