@@ -832,14 +832,13 @@ class ReviewQuerySet(models.QuerySet):
         )
 
 
-def needs_public_reason():
-    """The reviews that may change what readers see (a rating, or a claim's presence): they say why, publicly.
+# The reviews that may change what readers see (a rating, or a claim's presence) say why, publicly:
+# these decisions (every approval, as one may be the approval that vets), and reopening a vetted claim.
+DECISIONS_READERS_SEE = (ReviewDecision.APPROVE, ReviewDecision.DISPUTE, ReviewDecision.RETRACT)
 
-    Every approval, as an approval may be the one that vets the claim.
-    """
-    return Q(decision__in=[ReviewDecision.APPROVE, ReviewDecision.DISPUTE, ReviewDecision.RETRACT]) | Q(
-        decision=ReviewDecision.REOPEN, status_before=ClaimStatus.VETTED
-    )
+
+def needs_public_reason():
+    return Q(decision__in=DECISIONS_READERS_SEE) | Q(decision=ReviewDecision.REOPEN, status_before=ClaimStatus.VETTED)
 
 
 PUBLIC_REASON_NEEDED = "This decision changes what readers see: give a public reason, shown with the claim's rating history."
@@ -908,7 +907,7 @@ class Review(ValidatedModel):
     @property
     def needs_public_reason(self):
         """In Python what `needs_public_reason()` says to the database."""
-        return self.decision in (ReviewDecision.APPROVE, ReviewDecision.DISPUTE, ReviewDecision.RETRACT) or (
+        return self.decision in DECISIONS_READERS_SEE or (
             self.decision == ReviewDecision.REOPEN and self.status_before == ClaimStatus.VETTED
         )
 

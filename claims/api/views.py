@@ -163,6 +163,9 @@ class ClaimViewSet(viewsets.ModelViewSet):
             return ClaimWriteSerializer
         if self.action == "reviews":
             return ReviewWriteSerializer
+        return self.reading_serializer_class()
+
+    def reading_serializer_class(self):
         return DeskClaimSerializer if sees_the_desk(self.request.user) else PublicClaimSerializer
 
     @extend_schema(
@@ -204,7 +207,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
             claim = self.locked_as_held(request, required=False)
             review = claim_review(claim=claim, reviewer=request.user, **given.validated_data)
         response = Response(RecordedReviewSerializer(review).data, status=201)
-        response.headers["ETag"] = self.etag(claims_for_reading(Claim.objects.filter(pk=claim.pk)).get())  # for the next write
+        response.headers["ETag"] = self.etag(self.as_written(claim))  # for the next write
         return response
 
     def locked_as_held(self, request, required=True):
@@ -228,12 +231,16 @@ class ClaimViewSet(viewsets.ModelViewSet):
         return quote_etag(md5(body, usedforsecurity=False).hexdigest())
 
     def serializer_for_reading(self, claim):
-        serializer = DeskClaimSerializer if sees_the_desk(self.request.user) else PublicClaimSerializer
-        return serializer(claim, context=self.get_serializer_context())
+        return self.reading_serializer_class()(claim, context=self.get_serializer_context())
+
+    @staticmethod
+    def as_written(claim):
+        """The claim as stored now, read as a GET reads it: the writer's own, published or not."""
+        return claims_for_reading(Claim.objects.filter(pk=claim.pk)).get()
 
     def representation(self, claim, status=200):
         """The claim as the writer now reads it, with its new ETag for the next write."""
-        claim = claims_for_reading(Claim.objects.filter(pk=claim.pk)).get()  # the writer's own, published or not
+        claim = self.as_written(claim)
         response = Response(self.serializer_for_reading(claim).data, status=status)
         response.headers["ETag"] = self.etag(claim)
         return response
