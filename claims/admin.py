@@ -8,6 +8,7 @@ hundreds of appearances would then cost hundreds of queries.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -37,6 +38,7 @@ from claims.models import (
 )
 from claims.graph import claim_graph_dot, origin_legend
 from claims.provenance import analyse, attribution_tree
+from claims.search import search_claims
 from claims.services import can_review, claim_review, correction_flag_acknowledge
 from sources.history_admin import HistoryAdmin
 
@@ -150,6 +152,17 @@ class IndependentOriginsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClaimChangeList(ChangeList):
+    """Claims found by the search box come the most relevant first, unless a column was clicked to sort them."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        claims = super().get_queryset(request, exclude_parameters)
+        if self.query and not self.params.get(ORDER_VAR):
+            # The list's own order (sorted before the search ranks them) breaks ties.
+            return claims.order_by("-search_rank", *claims.query.order_by)
+        return claims
+
+
 class ReviewForm(forms.Form):
     """The review panel under a claim: the decision is the button pressed."""
 
@@ -175,7 +188,13 @@ class ClaimAdmin(HistoryAdmin):
         IndependentOriginsFilter, ("provenance__is_circular", admin.BooleanFieldListFilter), "topics",
     )
     list_select_related = ("provenance",)
-    search_fields = ("label", "slug", "statement", "subjects__name")
+    # The search itself is claims.search (get_search_results); Django shows the box, and lets other
+    # admins autocomplete claims, only where search fields are named.
+    search_fields = ("label",)
+    search_help_text = (
+        "Every word, in the label, statement, public summary, excerpts or the names of the sources involved "
+        "(misspelt names too, on PostgreSQL). The most relevant first, unless you sort by a column."
+    )
     autocomplete_fields = ("subjects", "topics")
     readonly_fields = ("status", "verdict", "credibility", "likelihood", "provenance_graph", "attribution", "related_claims")
     inlines = (AppearanceListingInline, AppearanceAddingInline, RelationAddingInline, ReviewListingInline)
@@ -192,6 +211,13 @@ class ClaimAdmin(HistoryAdmin):
     class Media:
         css = {"all": ("claims/provenance.css",)}
         js = ("claims/vendor/viz-3.31.0.js", "claims/provenance-graph.js")
+
+    def get_search_results(self, request, queryset, search_term):
+        # One row per claim (a claim has one search document): never duplicates.
+        return search_claims(queryset, search_term), False
+
+    def get_changelist(self, request, **kwargs):
+        return ClaimChangeList
 
     def get_form(self, request, obj=None, **kwargs):
         # The version the fact-checker opened travels with the edit: a save from an older one is refused.

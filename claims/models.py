@@ -1,6 +1,7 @@
 """What is asserted, where it appears, how it travelled, and what we think of it."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
@@ -802,6 +803,28 @@ class ProvenanceSummary(models.Model):
         return self.claim.natural_key()
 
     natural_key.dependencies = ["claims.claim"]
+
+
+class ClaimSearchDocument(models.Model):
+    """What the claim search (`claims.search`) reads of a claim, accents folded and in lower case.
+
+    Derived data: written only by `claims.search.refresh_search_documents`, when a write that may
+    change it commits (`claims.signals`). Never from internal notes: the public page searches too.
+    On PostgreSQL, migration 0007 adds a GIN index on `vector` and a trigram GIN index on `names`;
+    they are not declared here, as SQLite (which has neither) would be asked to build them
+    whenever it rebuilds the table.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
+    names = models.TextField(
+        blank=True,
+        help_text="Every source involved (speakers, publishers, authors, subjects) and whom they speak for.",
+    )
+    text = models.TextField(blank=True, help_text="The words of the label, statement, public summary, excerpts and names, each after a space: what SQLite searches.")
+    vector = SearchVectorField(null=True, help_text="The same, weighted, for PostgreSQL's full-text search; empty on SQLite.")
+
+    def __str__(self):
+        return f"Search document of {self.claim_id}"
 
 
 class ReviewQuerySet(models.QuerySet):

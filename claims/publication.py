@@ -5,7 +5,9 @@ shown changes, and only then: a move with nothing visible changed would tell the
 work on something unpublished (a draft linked, a note edited). So writes only *mark* the claims
 they may affect (`mark_changed`, generously); when the transaction commits, the marked claims'
 provenance summaries are recomputed, their public representations rendered and hashed, and
-`updated_at` moves for those whose hash (`Claim.public_fingerprint`) changed.
+`updated_at` moves for those whose hash (`Claim.public_fingerprint`) changed. Their search
+documents (`claims.search`) are written afresh then too, public or not: the desk searches its
+drafts.
 """
 
 import hashlib
@@ -32,9 +34,11 @@ def mark_changed(claim_ids):
 
 def _settle_pending():
     from claims.provenance import refresh_summaries
+    from claims.search import refresh_search_documents
 
     claim_ids, _pending.claim_ids = getattr(_pending, "claim_ids", None) or set(), set()
     if claim_ids:
+        refresh_search_documents(claim_ids)
         republish(claim_ids | refresh_summaries(claim_ids))
 
 

@@ -1,17 +1,17 @@
 """Mark the claims each write may change (claims.publication settles them when the transaction
-commits: provenance summaries recomputed, `updated_at` moved where what the public sees changed),
-and record who last changed a claim's content, for the two-person rule.
+commits: provenance summaries recomputed, search documents written, `updated_at` moved where what
+the public sees changed), and record who last changed a claim's content, for the two-person rule.
 
-Raw fixture loads are left alone: fixtures carry their summaries (and `refresh_provenance`
-recomputes them all).
+Raw fixture loads are left alone: fixtures carry their summaries but no search documents, and
+`refresh_provenance` writes both.
 """
 
-from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation, Topic
 from claims.publication import mark_changed
+from claims.search import claims_naming
 from sources.models import Document, Excerpt, Source
 
 
@@ -89,28 +89,33 @@ def document_changed(sender, instance, raw=False, **kwargs):
         mark_changed(Appearance.objects.filter(document=instance).values_list("claim_id", flat=True))
 
 
+@receiver(m2m_changed, sender=Document.authors.through)
+def authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Authors are searched by name with the claims their documents carry (claims.search)."""
+    if getattr(instance, "skip_history_when_saving", False):  # a fixture load (sources.validation)
+        return
+    if not reverse and action in ("post_add", "post_remove", "post_clear"):
+        documents = [instance.pk]
+    elif reverse and action in ("post_add", "post_remove"):
+        documents = pk_set
+    elif reverse and action == "pre_clear":  # a source's documents cleared from its side: named only before
+        documents = instance.authored_documents.values_list("pk", flat=True)
+    else:
+        return
+    mark_changed(Appearance.objects.filter(document__in=documents).values_list("claim_id", flat=True))
+
+
 @receiver(post_save, sender=Source)
 def source_changed(sender, instance, raw=False, **kwargs):
-    """A grade, an alias or an acting-for link changes the claims its speakers and agents appear in;
-    its name shows with the claims about it too."""
-    if raw:
-        return
-    affected = Source.objects.speaking_for(instance).values_list("pk", flat=True)
-    mark_changed(
-        Appearance.objects.filter(Q(speaker__in=affected) | Q(document__publisher__in=affected))
-        .order_by()
-        .values_list("claim_id", flat=True)
-        .distinct()
-    )
-    mark_changed(instance.claims_about.values_list("pk", flat=True))
+    """A name, a grade, an alias or an acting-for link changes the claims the source, its aliases
+    and its agents speak, publish or write in, or are the subject of: their analysis counts it, and
+    they show its name and are searched by it."""
+    if not raw:
+        mark_changed(claims_naming([instance.pk]).values_list("pk", flat=True))
 
 
 @receiver(pre_delete, sender=Source)
 def source_deleted(sender, instance, **kwargs):
-    """The claims it speaks in, publishes for or is the subject of: their links go by cascade or
-    are cleared, which sends no signal of their own."""
-    mark_changed(
-        Claim.objects.filter(
-            Q(subjects=instance) | Q(appearances__speaker=instance) | Q(appearances__document__publisher=instance)
-        ).values_list("pk", flat=True)
-    )
+    """The claims naming it (it speaks in, publishes for, wrote or is the subject of them): their
+    links go by cascade or are cleared, which sends no signal of their own."""
+    mark_changed(claims_naming([instance.pk]).values_list("pk", flat=True))

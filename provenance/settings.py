@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full-text and trigram search on PostgreSQL (claims.search); idle on SQLite
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",

@@ -56,9 +56,9 @@ class SourceQuerySet(HistoriedQuerySet):
         """These sources, and every source they are aliases of or act for, however far up."""
         return self.filter(pk__in=_walk_sources(source_ids, up=True))
 
-    def speaking_for(self, source):
-        """This source, and every source that is its alias or acts for it, however far down."""
-        return self.filter(pk__in=_walk_sources([source.pk], up=False))
+    def speaking_for(self, source_ids):
+        """These sources, and every source that is their alias or acts for them, however far down."""
+        return self.filter(pk__in=_walk_sources(source_ids, up=False))
 
 
 def _walk_sources(source_ids, *, up):

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, ClaimRelation, Credibility, RelationKind, Review, Verdict
+from claims.search import MAX_QUERY_LENGTH, search_claims
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -38,6 +39,14 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 date and time, with any offset; one outside years 1 to 9999 in UTC answers 400."""
 
     field_class = InstantField
+
+
+SEARCH_HELP = (
+    f"Words to search for (at most {MAX_QUERY_LENGTH} characters), each in the label, statement, public summary, "
+    "excerpts or the names of the sources involved (their aliases and whom they speak for too); accents and "
+    "English stop words do not count. On PostgreSQL words are stemmed, the last is also a prefix, and names "
+    "are found misspelt. Without `ordering`: the most relevant first, in numbered pages."
+)
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -74,7 +83,8 @@ class ClaimFilter(django_filters.FilterSet):
         field_name="provenance__independent_origin_count", lookup_expr="gte", min_value=0,
         help_text="At least this many independent origins.",
     )
-    q = django_filters.CharFilter(method="filter_text", help_text="Words in the label, statement or public summary.")
+    # Not stripped: the length refused is the length sent, as the schema's maxLength says.
+    q = django_filters.CharFilter(method="filter_text", max_length=MAX_QUERY_LENGTH, strip=False, help_text=SEARCH_HELP)
     ordering = django_filters.OrderingFilter(
         fields=(
             ("slug", "slug"),
@@ -105,11 +115,17 @@ class ClaimFilter(django_filters.FilterSet):
         )
         return claims.filter(Exists(contradicting)) if value else claims.exclude(Exists(contradicting))
 
+    @staticmethod
+    def is_sorted(request):
+        """Whether the list comes sorted in numbered pages (by `ordering`, or by relevance to `q`)
+        rather than in update order, by cursor."""
+        return "ordering" in request.query_params or bool(request.query_params.get("q", "").strip())
+
+    # drf-spectacular reads no maxLength from the filter: said here, with the description it then takes from here too.
+    @extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH, "description": SEARCH_HELP})
     def filter_text(self, claims, name, value):
-        words = value.split()
-        for word in words:
-            claims = claims.filter(Q(label__icontains=word) | Q(statement__icontains=word) | Q(public_summary__icontains=word))
-        return claims
+        # The most relevant first; an `ordering` given, applied after this filter, sorts them its way.
+        return search_claims(claims, value).order_by("-search_rank", "slug")
 
 
 class ChangeFilter(django_filters.FilterSet):

@@ -100,7 +100,7 @@ class UpdateOrderPagination(BoundedPageSize, pagination.BasePagination):
         """Up to a page of rows from these querysets, merged; each row with the index of its stream."""
         self.request = request
         if "page" in request.query_params:
-            raise ValidationError({"page": ["These pages follow a cursor: take each page's `next` link (numbered pages come with `ordering`)."]})
+            raise ValidationError({"page": ["These pages follow a cursor: take each page's `next` link (numbered pages come with `ordering` or `q`)."]})
         size = self.get_page_size(request)
         after, self.walk_began = self.decode_cursor(request)
         rows = []
@@ -172,14 +172,15 @@ class UpdateOrderPagination(BoundedPageSize, pagination.BasePagination):
 
 class ClaimPagination(UpdateOrderPagination):
     """Claims in update order by cursor, for mirroring (with their tombstones alongside); or, sorted
-    by `ordering`, in numbered pages, for browsing. The list chooses (see ClaimViewSet.list)."""
+    by `ordering` or by relevance to `q`, in numbered pages, for browsing. The list chooses (see
+    ClaimViewSet.list)."""
 
     def __init__(self):
         self.numbered = NumberedPagination()
 
     def paginate_queryset(self, queryset, request, view=None):
         if self.cursor_query_param in request.query_params:
-            raise ValidationError({self.cursor_query_param: ["Cursor pages come in update order: leave out `ordering` to follow them."]})
+            raise ValidationError({self.cursor_query_param: ["Cursor pages come in update order: leave out `ordering` and `q` to follow them."]})
         return self.numbered.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data, **lists):
@@ -199,13 +200,13 @@ class ClaimPagination(UpdateOrderPagination):
         cursor["required"] = ["next", "results"]
         cursor["description"] = (
             "In update order: `next`, `sync_from` and `results` (and `tombstones` with `updated_since`). "
-            "With `ordering`: `count`, `next`, `previous` and `results`."
+            "With `ordering` or `q`: `count`, `next`, `previous` and `results`."
         )
         return cursor
 
     def get_schema_operation_parameters(self, view):
         page = next(parameter for parameter in self.numbered.get_schema_operation_parameters(view) if parameter["name"] == "page")
-        page["description"] = "With `ordering`: a page number, from 1."
+        page["description"] = "With `ordering` or `q`: a page number, from 1."
         return [*super().get_schema_operation_parameters(view), page]
 
 

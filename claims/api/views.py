@@ -109,11 +109,12 @@ class ClaimViewSet(viewsets.ModelViewSet):
             "Without `ordering`: pages in update order, oldest change first, each page's `next` link "
             "carrying a cursor. With `updated_since`, the claims changed since then and, in "
             "`tombstones`, the claims withdrawn from the public set since then: a consumer mirrors us "
-            "by upserting the first and deleting the second. With `ordering`: numbered pages in that order."
+            "by upserting the first and deleting the second. With `ordering`: numbered pages in that order; "
+            "with `q` and no `ordering`: numbered pages, the most relevant first."
         ),
     )
     def list(self, request, *args, **kwargs):
-        if "ordering" in request.query_params:
+        if ClaimFilter.is_sorted(request):
             return super().list(request, *args, **kwargs)
         claims = self.filter_queryset(self.get_queryset()).annotate(moment=F("updated_at"))
         # The desk sees every claim, so none leaves its view: tombstones are for the public's copies.

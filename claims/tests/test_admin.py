@@ -248,3 +248,41 @@ def test_claims_can_be_filtered_by_circular_reporting(checker_client):
     refresh_summaries([circular.pk, plain.pk])
     response = checker_client.get(reverse("admin:claims_claim_changelist"), {"provenance__is_circular__exact": "1"})
     assert list(response.context["cl"].queryset) == [circular]
+
+
+class TestSearchBox:
+    """The changelist's search box is the claim search (claims.search); see claims/tests/test_search.py."""
+
+    def search(self, client, **parameters):
+        response = client.get(reverse("admin:claims_claim_changelist"), parameters)
+        return list(response.context["cl"].queryset)
+
+    def test_it_finds_claims_by_a_word_of_their_statement(self, checker_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            claim = ClaimFactory(statement="Officials brokered a truce.")
+            ClaimFactory()
+        assert self.search(checker_client, q="truce") == [claim]
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="misspelt names are found on PostgreSQL only")
+    def test_it_finds_a_claim_by_a_misspelt_name(self, checker_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            claim = AppearanceFactory(speaker=SourceFactory(name="Jesús Vicente Zambada Niebla")).claim
+            AppearanceFactory()
+        assert self.search(checker_client, q="Sambada") == [claim]
+
+    def test_results_come_the_most_relevant_first_unless_sorted_by_a_column(self, checker_client, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            in_statement = ClaimFactory(label="Arms deal", statement="Immunity was granted.")
+            in_label = ClaimFactory(label="Immunity deal")
+        assert self.search(checker_client, q="immunity") == [in_label, in_statement]
+        assert self.search(checker_client, q="immunity", o="1") == [in_statement, in_label]
+
+    def test_a_search_costs_the_same_queries_for_two_claims_as_for_twenty(self, checker_client, django_capture_on_commit_callbacks):
+        url = reverse("admin:claims_claim_changelist") + "?q=immunity"
+        with django_capture_on_commit_callbacks(execute=True):
+            ClaimFactory.create_batch(2, label="Immunity deal")
+        few = count_queries(checker_client, url)
+        with django_capture_on_commit_callbacks(execute=True):
+            ClaimFactory.create_batch(18, label="Immunity deal")
+        assert count_queries(checker_client, url) == few <= CHANGELIST_QUERIES
+

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from claims.models import ReviewDecision, Verdict
+from claims.models import Claim, ReviewDecision, Verdict
 from claims.provenance import refresh_summaries
 from claims.services import claim_review
 from claims.tests.factories import (
@@ -126,6 +126,21 @@ class TestQueries:
         fifty = self.list_queries(25, django_assert_max_num_queries)  # 25 pairs: 50 claims, each related
         assert one == fifty
 
+    def search_queries(self, count, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(count):
+                vetted(label="Immunity deal")
+        with django_assert_max_num_queries(12) as captured:
+            assert get(f"{LIST}?q=immunity").json()["count"] == Claim.objects.count()
+        return len(captured.captured_queries)
+
+    def test_a_page_of_search_results_costs_the_same_queries_for_1_claim_as_for_30(
+        self, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    ):
+        one = self.search_queries(1, django_capture_on_commit_callbacks, django_assert_max_num_queries)
+        thirty = self.search_queries(29, django_capture_on_commit_callbacks, django_assert_max_num_queries)
+        assert one == thirty
+
 
 class TestFilters:
     def slugs(self, query):
@@ -161,10 +176,34 @@ class TestFilters:
             vetted(slug="one-origin")
         assert self.slugs("min_independent_origins=1") == ["one-origin"] and self.slugs("min_independent_origins=2") == []
 
-    def test_by_words(self):
-        vetted(slug="stratfor", statement="Stratfor's informant said so.")
-        vetted(slug="other")
+    def test_by_words(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):  # search documents are written at commit
+            vetted(slug="stratfor", statement="Stratfor's informant said so.")
+            vetted(slug="other")
         assert self.slugs("q=STRATFOR informant") == ["stratfor"]
+
+    def test_a_search_comes_the_most_relevant_first_in_numbered_pages(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            vetted(slug="a-in-statement", statement="Immunity was granted.")
+            vetted(slug="b-in-label", label="Immunity deal")
+        body = get(f"{LIST}?q=immunity").json()
+        assert [claim["slug"] for claim in body["results"]] == ["b-in-label", "a-in-statement"]
+        assert body["count"] == 2
+
+    def test_a_search_with_an_ordering_comes_in_that_order(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            vetted(slug="a-in-statement", statement="Immunity was granted.")
+            vetted(slug="b-in-label", label="Immunity deal")
+        assert [claim["slug"] for claim in get(f"{LIST}?q=immunity&ordering=slug").json()["results"]] == ["a-in-statement", "b-in-label"]
+
+    def test_a_search_answers_in_numbered_pages_not_by_cursor(self):
+        response = get(f"{LIST}?q=immunity&cursor=anything")
+        assert response.status_code == 400 and list(response.json()) == ["cursor"]
+
+    def test_a_search_longer_than_200_characters_answers_400_naming_q(self):
+        response = Client().get(LIST, {"q": "deal " * 40 + "x"}, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400
+        assert list(response.json()) == ["q"]
 
     @pytest.mark.parametrize("parameter, value", [
         ("verdict", "pants_on_fire"), ("credibility_min", "nine"), ("credibility_max", "7"), ("ordering", "internal_notes"),

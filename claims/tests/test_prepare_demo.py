@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from claims.management.commands import prepare_demo
-from claims.models import Claim
+from claims.models import Claim, ClaimSearchDocument
 from claims.tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,12 @@ def test_a_second_run_leaves_the_data_and_the_password_as_they_were(settings, pa
     claim.refresh_from_db()
     assert claim.internal_notes == "A fact-checker's note."
     assert password_file.read_text() == first_password
+
+
+def test_the_seed_claims_get_their_search_documents(settings, password_file):
+    settings.DEBUG = True
+    call_command("prepare_demo")
+    assert ClaimSearchDocument.objects.count() == Claim.objects.count() > 0
 
 
 def test_does_not_load_the_seed_over_existing_claims(settings, password_file):

@@ -31,7 +31,8 @@ class Command(BaseCommand):
             for model in tracked_models():
                 record_versions(model._base_manager.all(), first=True)
             self.stdout.write(f"Loaded the seed data: {Claim.objects.count()} claims.")
-        # A database made before summaries existed (or written in bulk) gets them now.
+        # The seed carries no search documents, and a database made before summaries or search
+        # existed (or written in bulk) lacks some: they are written now.
         call_command("refresh_provenance", "--missing", stdout=self.stdout)
         password = self.demo_password()
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)

@@ -1,20 +1,27 @@
-"""Recompute the stored provenance summaries: after a bulk write, or to check them against the data."""
+"""Recompute what is derived from the claims (provenance summaries, search documents): after a
+fixture load or a bulk write, or to check them against the data."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from claims.models import Claim
 from claims.provenance import refresh_summaries
+from claims.search import refresh_search_documents
 
 
 class Command(BaseCommand):
     help = (
         "Recompute the provenance summary (independent origins, depth, weakest link, circular reporting) "
-        "of the named claims, of the claims that have none with --missing, or of every claim."
+        "and the search document (what the claim search reads) of the named claims, of the claims missing "
+        "either with --missing, or of every claim."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", metavar="slug", help="Claims to refresh (default: all).")
-        parser.add_argument("--missing", action="store_true", help="Only claims that have no summary yet.")
+        parser.add_argument(
+            "--missing", action="store_true",
+            help="Only claims that have no summary or no search document yet (a fixture load carries no search documents).",
+        )
 
     def handle(self, *args, slugs, missing, **options):
         claims = Claim.objects.all()
@@ -24,7 +31,10 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No claim with slug {', '.join(unknown)}.")
         if missing:
-            claims = claims.filter(provenance__isnull=True)
+            claims = claims.filter(Q(provenance__isnull=True) | Q(search_document__isnull=True))
         claim_ids = list(claims.values_list("pk", flat=True))
         refresh_summaries(claim_ids)
-        self.stdout.write(f"Refreshed the provenance summaries of {len(claim_ids)} claim{'s' if len(claim_ids) != 1 else ''}.")
+        refresh_search_documents(claim_ids)
+        self.stdout.write(
+            f"Refreshed the provenance summaries and search documents of {len(claim_ids)} claim{'s' if len(claim_ids) != 1 else ''}."
+        )
