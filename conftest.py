@@ -50,22 +50,38 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def page_signed_in_as(browser, live_server, request):
-    """`page_signed_in_as(user)`: a browser page with the user's session on the live server.
+def browser_page(browser, live_server, request):
+    """`browser_page(width=1280, height=900)`: a new browser page on the live server, signed in as
+    no one, as a reader arrives.
 
-    A full-page screenshot of it is kept in the artifacts directory after the test, pass or fail.
+    A full-page screenshot of each page opened is kept in the artifacts directory after the test,
+    pass or fail.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    page = context.new_page()
+    opened = []
+
+    def open_page(width=1280, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+        opened.append(context.new_page())
+        return opened[-1]
+
+    yield open_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(opened, start=1):
+        suffix = f"-{number}" if len(opened) > 1 else ""
+        page.screenshot(path=ARTIFACTS / f"{request.node.name}{suffix}.png", full_page=True)
+        page.context.close()
+
+
+@pytest.fixture
+def page_signed_in_as(browser_page, live_server):
+    """`page_signed_in_as(user)`: a browser page with the user's session on the live server."""
 
     def sign_in(user):
+        page = browser_page()
         client = Client()
         client.force_login(user)
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
         return page
 
-    yield sign_in
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
-    context.close()
+    return sign_in

@@ -212,6 +212,10 @@ class ClaimAdmin(HistoryAdmin):
         css = {"all": ("claims/provenance.css",)}
         js = ("claims/vendor/viz-3.31.0.js", "claims/provenance-graph.js")
 
+    def view_on_site(self, claim):
+        """The claim's public page, linked from its admin page only while the public can see it."""
+        return claim.get_absolute_url() if Claim.objects.public().filter(pk=claim.pk).exists() else None
+
     def get_search_results(self, request, queryset, search_term):
         # One row per claim (a claim has one search document): never duplicates.
         return search_claims(queryset, search_term), False

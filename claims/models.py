@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Greatest, Least
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -326,6 +327,10 @@ class Claim(VersionedModel, ValidatedModel):
                 setattr(self, field, value)
         super().save(*args, **kwargs)
         self._remember_loaded_values()
+
+    def get_absolute_url(self):
+        """The claim's public page (which answers only while the claim is public)."""
+        return reverse("claims:claim_detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)

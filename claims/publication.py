@@ -45,8 +45,9 @@ def _settle_pending():
 @transaction.atomic
 def republish(claim_ids):
     """Move `updated_at` for those of these claims whose public representation changed."""
-    from claims.api.serializers import PublicClaimSerializer, claims_for_reading
+    from claims.api.serializers import PublicClaimSerializer
     from claims.models import Claim
+    from claims.selectors import claims_for_reading
 
     claims = Claim.objects.filter(pk__in=claim_ids)
     # Not public: whatever it shows when it is published again is news.

@@ -7,20 +7,18 @@ written, and how a public claim is found for them.
 import csv
 import io
 
-from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from claims.api.serializers import PublicClaimSerializer
 from claims.exports.prov import serialize
 from claims.models import Claim
+from claims.selectors import public_circular_reasons
 
 
 def claim_public_url(request, claim):
-    """Where the public reads the claim: its API record until the public claim pages exist."""
-    # Django's reverse, not DRF's: that one would carry this request's ?format= into the address.
-    return request.build_absolute_uri(reverse("claim-detail", kwargs={"slug": claim.slug}))
+    """Where the public reads the claim: its page."""
+    return request.build_absolute_uri(claim.get_absolute_url())
 
 
 def public_claim(view):
@@ -138,8 +136,7 @@ class ClaimRowSerializer(serializers.ModelSerializer):
 
     def get_circular_reporting(self, claim):
         # As the JSON says it: a reason naming an unpublished supporting claim does not count.
-        summary = getattr(claim, "provenance", None)
-        return None if summary is None else bool(PublicClaimSerializer.public_circular_reasons(claim, summary))
+        return bool(public_circular_reasons(claim)) if hasattr(claim, "provenance") else None
 
     def get_url(self, claim):
         return claim_public_url(self.context["request"], claim)

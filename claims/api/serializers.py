@@ -6,7 +6,6 @@ unvetted claims never appear.
 
 from drf_spectacular.utils import extend_schema_field
 from django.db import models
-from django.db.models import Max, Prefetch
 from rest_framework import serializers
 
 from claims.models import (
@@ -14,11 +13,9 @@ from claims.models import (
     VERDICT_RATING,
     Appearance,
     Claim,
-    ClaimRelation,
     ClaimStatus,
     ClaimUsage,
     Credibility,
-    Derivation,
     DerivationKind,
     Likelihood,
     RelationKind,
@@ -30,6 +27,7 @@ from claims.models import (
     refuse_judgement_without_review,
 )
 from claims.provenance import CIRCULAR_REASON_KINDS
+from claims.selectors import public_circular_reasons
 from sources.models import Document, Reliability, Source, SourceKind
 
 
@@ -162,31 +160,6 @@ class PublicAppearanceSerializer(serializers.ModelSerializer):
         return [{"appearance": link.derived_from.key, "kind": link.kind} for link in appearance.derivations_out.all()]
 
 
-def claims_for_reading(claims):
-    """The claims with all PublicClaimSerializer reads, fetched in a fixed number of queries."""
-    public = Claim.objects.public()
-    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
-        Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
-    )
-    return (
-        claims.select_related("provenance")
-        .prefetch_related(
-            "topics",
-            "subjects",
-            Prefetch("appearances", queryset=appearances.origins_first()),
-            Prefetch(
-                "relations_out", queryset=ClaimRelation.objects.filter(to_claim__in=public).select_related("to_claim"),
-                to_attr="public_relations_out",
-            ),
-            Prefetch(
-                "relations_in", queryset=ClaimRelation.objects.filter(from_claim__in=public).select_related("from_claim"),
-                to_attr="public_relations_in",
-            ),
-        )
-        .annotate(last_reviewed_at=Max("reviews__created_at"))
-    )
-
-
 class PublicClaimSerializer(serializers.ModelSerializer):
     verdict = serializers.SerializerMethodField()
     credibility = serializers.SerializerMethodField()
@@ -228,7 +201,10 @@ class PublicClaimSerializer(serializers.ModelSerializer):
         summary = getattr(claim, "provenance", None)
         if summary is None:
             return None
-        reasons = self.public_circular_reasons(claim, summary)
+        reasons = [
+            {"kind": reason["kind"], "text": reason["text"], "supporting_claim": reason.get("supporting_claim")}
+            for reason in public_circular_reasons(claim)
+        ]
         return {
             "appearances": summary.appearance_count,
             "independent_origins": summary.independent_origin_count,
@@ -237,17 +213,6 @@ class PublicClaimSerializer(serializers.ModelSerializer):
             "circular_reporting": bool(reasons),
             "circular_reasons": reasons,
         }
-
-    @staticmethod
-    def public_circular_reasons(claim, summary):
-        """The stored reasons, less any naming a supporting claim that is not public: its words
-        would show it, and the flag it raised, that it exists."""
-        public_supporters = {relation.from_claim.slug for relation in claim.public_relations_in}
-        return [
-            {"kind": reason["kind"], "text": reason["text"], "supporting_claim": reason.get("supporting_claim")}
-            for reason in summary.circular_reasons
-            if "supporting_claim" not in reason or reason["supporting_claim"] in public_supporters
-        ]
 
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, claim):

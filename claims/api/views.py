@@ -27,7 +27,6 @@ from claims.api.formats import (
 from claims.api.pagination import ClaimPagination, UpdateOrderPagination
 from claims.api.serializers import (
     ClaimWriteSerializer,
-    claims_for_reading,
     DeskClaimSerializer,
     RecordedReviewSerializer,
     ReviewWriteSerializer,
@@ -48,6 +47,7 @@ from claims.models import (
     public_documents,
     public_sources,
 )
+from claims.selectors import claims_for_reading
 from claims.services import claim_review, sees_the_desk
 from sources.history import acting_as
 from sources.models import Source

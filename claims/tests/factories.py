@@ -18,7 +18,7 @@ from claims.models import (
     Topic,
 )
 from sources.history import acting_as
-from sources.tests.factories import DocumentFactory, SourceFactory
+from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -132,16 +132,46 @@ class StoryClaimFactory(factory.django.DjangoModelFactory):
     claim = factory.SubFactory(ClaimFactory)
 
 
-def vetted_claim(verdict="mostly_true", credibility=2, likelihood="likely", **fields):
-    """A claim with one appearance, written by one fact-checker and approved by another: public."""
-    from claims.services import claim_review
-
+def draft_with_graph(**fields):
+    """A draft claim with no appearance yet, written by a fact-checker (`claim.author`): add
+    appearances, then `vet` it."""
     author = FactCheckerFactory()
     with acting_as(author):
         claim = ClaimFactory(**fields)
-        AppearanceFactory(claim=claim)
-    claim_review(claim=claim, reviewer=author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
-    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE,
-                 rationale="Checked.", public_reason="Checked against the documents.", verdict=verdict, credibility=credibility, likelihood=likelihood)
+    claim.author = author
+    return claim
+
+
+def vet(claim, verdict="mostly_true", credibility=2, likelihood="likely"):
+    """Submit a `draft_with_graph` and have another fact-checker approve it: public."""
+    from claims.services import claim_review
+
+    claim_review(claim=claim, reviewer=claim.author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
+    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
+                 public_reason="Checked against the documents.", verdict=verdict, credibility=credibility, likelihood=likelihood)
     claim.refresh_from_db()
     return claim
+
+
+def vetted_claim(verdict="mostly_true", credibility=2, likelihood="likely", **fields):
+    """A claim with one appearance, written by one fact-checker and approved by another: public."""
+    claim = draft_with_graph(**fields)
+    with acting_as(claim.author):
+        AppearanceFactory(claim=claim)
+    return vet(claim, verdict, credibility, likelihood)
+
+
+def vetted_claim_with_two_origins(**fields):
+    """Zambada and MX1 as two origins; Narco News quoting both (with an excerpt); 3 appearances."""
+    claim = draft_with_graph(**fields)
+    with acting_as(claim.author):
+        court = AppearanceFactory(claim=claim, key="court", speaker=SourceFactory(name="Zambada Niebla", reliability="D"))
+        email = AppearanceFactory(claim=claim, key="email", speaker=SourceFactory(name="MX1", reliability="C"))
+        article = DocumentFactory(title="Narco News report", url="https://narconews.example/deal", archive_url="https://archive.example/deal")
+        report = AppearanceFactory(
+            claim=claim, key="report", document=article, speaker=SourceFactory(name="Bill Conroy"),
+            excerpt=ExcerptFactory(document=article, quote="the deal was struck in 2010"),
+        )
+        DerivationFactory(appearance=report, derived_from=court)
+        DerivationFactory(appearance=report, derived_from=email)
+    return vet(claim)

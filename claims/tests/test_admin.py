@@ -17,6 +17,7 @@ from claims.tests.factories import (
     StoryClaimFactory,
     StoryFactory,
     TopicFactory,
+    vetted_claim,
 )
 from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, the page's own rows and a few lookups for filters and inlines; the figure that
 # matters is that it does not grow with the rows (see the paired tests below).
 CHANGELIST_QUERIES = 6
-CLAIM_PAGE_QUERIES = 17  # 5 of them the provenance analysis behind the graph
+CLAIM_PAGE_QUERIES = 18  # 5 of them the provenance analysis behind the graph, 1 whether the public sees it
 
 REGISTERED_MODELS = [model for model in admin.site._registry if model._meta.app_label in {"claims", "sources"}]
 
@@ -286,3 +287,14 @@ class TestSearchBox:
             ClaimFactory.create_batch(18, label="Immunity deal")
         assert count_queries(checker_client, url) == few <= CHANGELIST_QUERIES
 
+
+def test_a_vetted_claims_page_links_to_its_public_page(checker_client):
+    claim = vetted_claim()
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert f'<a href="{claim.get_absolute_url()}" class="viewsitelink">' in response.content.decode()
+
+
+def test_a_claim_the_public_cannot_see_has_no_link_to_a_public_page(checker_client):
+    claim = ClaimFactory()
+    response = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "viewsitelink" not in response.content.decode()

@@ -20,6 +20,8 @@ from claims.tests.factories import (
     DerivationFactory,
     FactCheckerFactory,
     TopicFactory,
+    draft_with_graph,
+    vet,
     vetted_claim,
 )
 from sources.history import acting_as
@@ -40,23 +42,6 @@ def claim_review_of(claim, **params):
     response = get(f"{LIST}{claim.slug}/claimreview/", **params)
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def draft_with_graph(**fields):
-    """A draft claim with no appearance yet, written by a fact-checker: add appearances, then `vet` it."""
-    author = FactCheckerFactory()
-    with acting_as(author):
-        claim = ClaimFactory(**fields)
-    claim.author = author
-    return claim
-
-
-def vet(claim, verdict="mostly_true"):
-    claim_review(claim=claim, reviewer=claim.author, decision=ReviewDecision.SUBMIT, rationale="Ready.")
-    claim_review(claim=claim, reviewer=FactCheckerFactory(), decision=ReviewDecision.APPROVE, rationale="Checked.",
-                 public_reason="Checked against the documents.", verdict=verdict, credibility=2, likelihood="likely")
-    claim.refresh_from_db()
-    return claim
 
 
 def reopen(claim):
@@ -211,9 +196,9 @@ class TestClaimReview:
         assert review["datePublished"] == first_vetted.isoformat()
         assert review["dateModified"] == claim.reviews.latest().created_at.isoformat() != review["datePublished"]
 
-    def test_its_url_is_the_claims_absolute_api_address_until_public_pages_exist(self):
+    def test_its_url_is_the_claims_public_page(self):
         claim = vetted_claim(slug="the-deal")
-        assert claim_review_of(claim)["url"] == "http://testserver/api/v1/claims/the-deal/"
+        assert claim_review_of(claim)["url"] == "http://testserver/claims/the-deal/"
 
     def test_nothing_internal_is_in_it(self):
         claim = vetted_claim(internal_notes="Source is shaky; do not publish yet.")
@@ -356,7 +341,7 @@ class TestCSV:
             "event_date": "2010", "topics": "Drugs, trafficking; Mexico", "subjects": "",
             "appearances": "1", "independent_origins": "1", "depth": "0", "weakest_link": "F", "circular_reporting": "false",
             "last_reviewed_at": claim.reviews.latest().created_at.isoformat().replace("+00:00", "Z"),
-            "public_summary": "", "url": "http://testserver/api/v1/claims/deal/",
+            "public_summary": "", "url": "http://testserver/claims/deal/",
         }
 
     def test_a_claims_own_address_gives_its_one_row(self):

@@ -1,0 +1,49 @@
+"""Reads shared by the public faces (the API and the claim pages): what a public claim shows,
+fetched in a fixed number of queries, and the parts of it that need a rule to be shown."""
+
+from django.db.models import Max, Prefetch
+
+from claims.models import Appearance, Claim, ClaimRelation, Derivation
+
+
+def claims_for_reading(claims):
+    """The claims with everything their public representation reads: appearances with their
+    documents, speakers, excerpts and derivations, relations to other public claims (as
+    `public_relations_out` and `public_relations_in`), summary, topics and subjects, and
+    `last_reviewed_at`."""
+    public = Claim.objects.public()
+    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
+        Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
+    )
+    return (
+        claims.select_related("provenance")
+        .prefetch_related(
+            "topics",
+            "subjects",
+            Prefetch("appearances", queryset=appearances.origins_first()),
+            Prefetch(
+                "relations_out", queryset=ClaimRelation.objects.filter(to_claim__in=public).select_related("to_claim"),
+                to_attr="public_relations_out",
+            ),
+            Prefetch(
+                "relations_in", queryset=ClaimRelation.objects.filter(from_claim__in=public).select_related("from_claim"),
+                to_attr="public_relations_in",
+            ),
+        )
+        .annotate(last_reviewed_at=Max("reviews__created_at"))
+    )
+
+
+def public_circular_reasons(claim):
+    """The claim's stored circular-reporting reasons (records, as ProvenanceSummary keeps them),
+    less any naming a supporting claim that is not public: its words would show it, and the flag
+    it raised, that it exists. Reads `public_relations_in` (claims_for_reading)."""
+    summary = getattr(claim, "provenance", None)
+    if summary is None:
+        return []
+    public_supporters = {relation.from_claim.slug for relation in claim.public_relations_in}
+    return [
+        reason
+        for reason in summary.circular_reasons
+        if "supporting_claim" not in reason or reason["supporting_claim"] in public_supporters
+    ]
