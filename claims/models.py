@@ -823,7 +823,7 @@ class ClaimSearchDocument(models.Model):
     claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
     names = models.TextField(
         blank=True,
-        help_text="Every source involved (speakers, publishers, authors, subjects) and whom they speak for.",
+        help_text="Every source involved (speakers, publishers, authors, subjects), and whom the first three speak for.",
     )
     text = models.TextField(blank=True, help_text="The words of the label, statement, public summary, excerpts and names, each after a space: what SQLite searches.")
     vector = SearchVectorField(null=True, help_text="The same, weighted, for PostgreSQL's full-text search; empty on SQLite.")

@@ -140,7 +140,7 @@ def configure_connection(sender, connection, **kwargs):
 def claims_naming(source_ids):
     """The claims whose search documents name any of these sources: those in which they, or their
     aliases or agents however far down (who carry their names), speak, publish, write or are the subject."""
-    sources = Source.objects.speaking_for([pk for pk in source_ids if pk is not None]).values("pk")
+    sources = Source.objects.speaking_for(source_ids).values("pk")
     appearing = Appearance.objects.filter(
         Q(speaker__in=sources) | Q(document__publisher__in=sources) | Q(document__authors__in=sources)
     )
@@ -161,40 +161,45 @@ def refresh_search_documents(claim_ids):
 
 def _search_documents(claim_ids):
     claims = Claim.objects.filter(pk__in=claim_ids).values_list("pk", "label", "statement", "public_summary")
-    involved, excerpts = defaultdict(set), defaultdict(list)
+    voices, excerpts, subjects = defaultdict(set), defaultdict(list), defaultdict(set)
     appearances = Appearance.objects.filter(claim__in=claim_ids).order_by("pk")
     for claim_id, speaker_id, publisher_id, quote in appearances.values_list(
         "claim_id", "speaker_id", "document__publisher_id", "excerpt__quote"
     ):
-        involved[claim_id].update({speaker_id, publisher_id})
+        voices[claim_id].update({speaker_id, publisher_id})
         if quote:
             excerpts[claim_id].append(quote)
     authors = Document.authors.through.objects.filter(document__appearances__claim__in=claim_ids)
-    subjects = Claim.subjects.through.objects.filter(claim__in=claim_ids)
-    for claim_id, source_id in [
-        *authors.values_list("document__appearances__claim_id", "source_id"),
-        *subjects.values_list("claim_id", "source_id"),
-    ]:
-        involved[claim_id].add(source_id)
-    for ids in involved.values():
+    for claim_id, source_id in authors.values_list("document__appearances__claim_id", "source_id"):
+        voices[claim_id].add(source_id)
+    for ids in voices.values():
         ids.discard(None)  # an appearance with no speaker, a document with no publisher
-    names = _names_of_sources(set().union(*involved.values()))
+    # A subject by its own name only: whom it speaks for is published with its voices, not with
+    # what claims are about (claims.models.public_sources).
+    for claim_id, name in Claim.subjects.through.objects.filter(claim__in=claim_ids).values_list("claim_id", "source__name"):
+        subjects[claim_id].add(fold(name))
+    names = _names_of_sources(set().union(*voices.values()))
     on_postgresql = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     documents = []
     for claim_id, label, statement, summary in claims:
-        claim_names = "\n".join(sorted(set().union(*(names[source_id] for source_id in involved[claim_id]))))
-        label, statement, quotes = fold(label), fold(f"{statement}\n{summary}"), fold("\n".join(excerpts[claim_id]))
+        claim_names = "\n".join(sorted(subjects[claim_id].union(*(names[source_id] for source_id in voices[claim_id]))))
+        # Each part as the words a query is split into (WORD): PostgreSQL's parser would otherwise
+        # keep "2.1", "covid-19" or "u.s" whole, and no query word could match them.
+        label, statement, quotes, spoken = (
+            " ".join(WORD.findall(fold(part)))
+            for part in (label, f"{statement}\n{summary}", "\n".join(excerpts[claim_id]), claim_names)
+        )
         vector = None
         if on_postgresql:
-            # Computed by the database as the row is written, from the same folded texts.
+            # Computed by the database as the row is written, from the same folded words.
             vector = (
                 SearchVector(Value(label), weight=LABEL, config=SEARCH_CONFIG)
                 + SearchVector(Value(statement), weight=STATEMENT, config=SEARCH_CONFIG)
-                + SearchVector(Value(claim_names), weight=NAMES, config=SEARCH_CONFIG)
+                + SearchVector(Value(spoken), weight=NAMES, config=SEARCH_CONFIG)
                 + SearchVector(Value(quotes), weight=EXCERPTS, config=SEARCH_CONFIG)
             )
         # Its words, each after a space: a searched word is found where one of them begins.
-        text = "".join(f" {word}" for part in (label, statement, quotes, claim_names) for word in WORD.findall(part))
+        text = "".join(f" {part}" for part in (label, statement, quotes, spoken) if part)
         documents.append(ClaimSearchDocument(claim_id=claim_id, names=claim_names, text=text, vector=vector))
     return documents
 

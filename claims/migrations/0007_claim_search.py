@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name='ClaimSearchDocument',
             fields=[
                 ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='claims.claim')),
-                ('names', models.TextField(blank=True, help_text='Every source involved (speakers, publishers, authors, subjects) and whom they speak for.')),
+                ('names', models.TextField(blank=True, help_text='Every source involved (speakers, publishers, authors, subjects), and whom the first three speak for.')),
                 ('text', models.TextField(blank=True, help_text='The words of the label, statement, public summary, excerpts and names, each after a space: what SQLite searches.')),
                 ('vector', django.contrib.postgres.search.SearchVectorField(help_text="The same, weighted, for PostgreSQL's full-text search; empty on SQLite.", null=True)),
             ],

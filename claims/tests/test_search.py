@@ -112,6 +112,13 @@ class TestWhatIsSearched:
             ClaimFactory(internal_notes="The informant is shaky.")
         assert found("shaky") == []
 
+    def test_a_subject_is_found_by_its_own_name_never_by_whom_it_stands_for(self, committed):
+        """Whom a subject speaks for is not published with the claims about it (public_sources)."""
+        code_name = SourceFactory(name="Informant Falcon", alias_of=SourceFactory(name="Rodrigo Quintanilla"))
+        with committed():
+            claim = ClaimFactory(subjects=[code_name])
+        assert found("Falcon") == [claim.slug] and found("Quintanilla") == []
+
 
 class TestHowTextIsRead:
     def test_every_word_must_be_found(self, committed):
@@ -159,6 +166,13 @@ class TestHowTextIsRead:
             public = vetted_claim(label="Immunity deal")
             ClaimFactory(label="Immunity deal, the draft")
         assert found("immunity", Claim.objects.public()) == [public.slug]
+
+    @pytest.mark.parametrize("text", ["2.1 trillion", "Criminal proceeds about US$2.1 trillion in 2009", "0.2%", "COVID-19", "U.S."])
+    def test_numbers_and_compounds_of_a_claims_own_text_find_it(self, committed, text):
+        with committed():
+            claim = ClaimFactory(label="Criminal proceeds about US$2.1 trillion in 2009", statement="About 0.2% is seized; COVID-19 changed U.S. routes.")
+            ClaimFactory()
+        assert found(text) == [claim.slug]
 
 
 @on_postgresql
