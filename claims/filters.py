@@ -1,4 +1,5 @@
-"""The claims list's filters: each names its parameter, and a bad value answers 400 naming it."""
+"""The filters of the claims lists, the API's and the public pages': each names its parameter, and a
+bad value answers 400 naming it."""
 
 import datetime
 
@@ -49,6 +50,15 @@ SEARCH_HELP = (
 )
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """The order asked for, then by slug: claims alike in it keep one order, so numbered pages
+    neither repeat nor skip them."""
+
+    def filter(self, claims, value):
+        ordered = super().filter(claims, value)
+        return ordered.order_by(*ordered.query.order_by, "slug") if value else ordered
+
+
 class ClaimFilter(django_filters.FilterSet):
     verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, help_text="One or more verdicts: ?verdict=true&verdict=mostly_true")
     credibility_min = django_filters.TypedChoiceFilter(
@@ -85,7 +95,7 @@ class ClaimFilter(django_filters.FilterSet):
     )
     # Not stripped: the length refused is the length sent, as the schema's maxLength says.
     q = django_filters.CharFilter(method="filter_text", max_length=MAX_QUERY_LENGTH, strip=False, help_text=SEARCH_HELP)
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("slug", "slug"),
             ("label", "label"),

@@ -12,6 +12,8 @@ from claims.models import DerivationKind
 # One colour per independent origin (colour-blind-safe, after Okabe and Ito), cycled if there are more.
 ORIGIN_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 MIXED_COLOUR = "#333333"
+# Fills on which black text falls short of 4.5:1 contrast (WCAG AA) and white text meets it.
+DARK_FILLS = {"#0072B2"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ def claim_graph_dot(analysis):
         is_origin = node_id in origins
         attributes = [f"label={dot_string(node_label(node, is_origin))}", f"id={dot_string(f'appearance-{node.key}')}"]
         if is_origin:
-            attributes += [f'fillcolor="{colour_of[node.identity]}"', "penwidth=2.5", 'class="origin"']
+            fill = colour_of[node.identity]
+            attributes += [f'fillcolor="{fill}"', "penwidth=2.5", 'class="origin"']
+            if fill in DARK_FILLS:
+                attributes.append('fontcolor="#FFFFFF"')
             attributes.append(f"tooltip={dot_string(f'Origin, speaking for {node.identity_label}')}")
         else:
             identities = analysis.origin_identities(node_id)

@@ -15,7 +15,7 @@ def claims_for_reading(claims):
     appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
         Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
     )
-    return (
+    return with_last_review(
         claims.select_related("provenance")
         .prefetch_related(
             "topics",
@@ -30,8 +30,12 @@ def claims_for_reading(claims):
                 to_attr="public_relations_in",
             ),
         )
-        .annotate(last_reviewed_at=Max("reviews__created_at"))
     )
+
+
+def with_last_review(claims):
+    """The claims with when each was last reviewed (`last_reviewed_at`), as readers are told."""
+    return claims.annotate(last_reviewed_at=Max("reviews__created_at"))
 
 
 def public_circular_reasons(claim):

@@ -6,18 +6,19 @@ import json
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import F, Max
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from claims.api.filters import ClaimFilter
 from claims.exports.claimreview import claim_review_jsonld
+from claims.filters import ClaimFilter
 from claims.graph import claim_graph_dot, origin_legend
-from claims.models import Appearance, Claim, Credibility, Likelihood, RelationKind, Review, Topic, Verdict
+from claims.models import Appearance, Claim, RelationKind, Review, Topic, Verdict, public_documents, public_sources
 from claims.provenance import analyse
-from claims.selectors import claims_for_reading, public_circular_reasons
-from sources.models import Document, Reliability, Source
+from claims.search import MAX_QUERY_LENGTH, query_words
+from claims.selectors import claims_for_reading, public_circular_reasons, with_last_review
+from sources.models import Reliability
 
 CLAIMS_PER_PAGE = 20
 
@@ -32,42 +33,48 @@ ORDERINGS = [
 # What the list's form offers (each a filter of ClaimFilter); any other parameter given, such as a
 # subject followed from a claim page, is kept as it is.
 FORM_FIELDS = ("q", "verdict", "topic", "min_independent_origins", "has_contradictions", "ordering", "page")
-# The filters a reader arrives with by following a link, said in words above the results.
+# The filters a reader arrives with by following a link from a claim's page, said in words above
+# the results: each record named only if it is public, as the link that leads here shows it.
 FOLLOWED_FILTERS = {
-    "subject": ("About", Source.objects, "name"),
-    "publisher": ("Published by", Source.objects, "name"),
-    "document": ("Appearing in", Document.objects, "title"),
+    "subject": ("About", public_sources, "name"),
+    "publisher": ("Published by", public_sources, "name"),
+    "document": ("Appearing in", public_documents, "title"),
 }
+# The least numbers of independent origins the form offers.
+ORIGIN_COUNTS = ["1", "2", "3"]
 
 
 def claim_list(request):
-    claims = (
-        Claim.objects.public()
-        .select_related("provenance")
-        .prefetch_related("topics")
-        .annotate(last_reviewed_at=Max("reviews__created_at"))
-    )
-    filters = ClaimFilter(request.GET, queryset=claims)
+    filters = ClaimFilter(request.GET, queryset=with_last_review(Claim.objects.public().select_related("provenance").prefetch_related("topics")))
     searched = request.GET.get("q", "").strip()
+    ordering, origins = request.GET.get("ordering", ""), request.GET.get("min_independent_origins", "")
     context = {
         "filters": filters,
         "searched": searched,
+        "max_query_length": MAX_QUERY_LENGTH,
         "chosen_verdicts": request.GET.getlist("verdict"),
         "verdicts": Verdict.choices,
         "topics": Topic.objects.filter(claims__in=Claim.objects.public()).distinct().order_by("name"),
-        "orderings": ORDERINGS,
+        # What the reader asked for stays chosen, even an order or number the form does not offer.
+        "orderings": ORDERINGS + ([(ordering, ordering)] if ordering and ordering not in dict(ORDERINGS) else []),
+        "origin_counts": ORIGIN_COUNTS + ([origins] if origins and origins not in ORIGIN_COUNTS else []),
         "kept_parameters": [(name, value) for name, value in request.GET.items() if name not in FORM_FIELDS],
-        "followed": followed_filters(request.GET),
     }
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
     found = filters.qs
-    if not request.GET.get("ordering"):
+    if not ordering:
         found = found.order_by("-search_rank", "label") if searched else found.order_by(F("last_reviewed_at").desc(nulls_last=True), "label")
     page = Paginator(found, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     other_parameters = request.GET.copy()
     other_parameters.pop("page", None)
-    return render(request, "claims/claim_list.html", {**context, "page": page, "page_query": other_parameters.urlencode()})
+    context.update(
+        page=page,
+        page_query=other_parameters.urlencode(),
+        followed=followed_filters(request.GET),
+        nothing_to_search=bool(searched) and not query_words(searched),
+    )
+    return render(request, "claims/claim_list.html", context)
 
 
 def followed_filters(parameters):
@@ -77,7 +84,7 @@ def followed_filters(parameters):
     for name, (words, records, field) in FOLLOWED_FILTERS.items():
         slug = parameters.get(name)
         if slug:
-            shown = records.filter(slug=slug).values_list(field, flat=True).first() or slug
+            shown = records().filter(slug=slug).values_list(field, flat=True).first() or slug
             rest = parameters.copy()
             rest.pop(name)
             rest.pop("page", None)
@@ -92,15 +99,17 @@ class Step:
 
     appearance: Appearance
     voice: str
+    published: str  # the publisher, when someone else speaks, and the date
     hops: int
     counted_as: str  # the independent origin it speaks for, when it is an origin
-    derives_from: list  # (how, the earlier appearance's key, who speaks there)
+    derives_from: list  # (how, the earlier appearance's key, who speaks there and in which document)
 
 
 @dataclass(frozen=True)
 class SourceRow:
     source: object
     roles: str
+    publishes: bool
     counted_as: str  # whom its words count for, when that is another source (an alias, an agent)
 
 
@@ -111,9 +120,6 @@ def claim_detail(request, slug):
     page_url = request.build_absolute_uri(claim.get_absolute_url())
     context = {
         "claim": claim,
-        "verdict": Verdict(claim.verdict).label if claim.verdict else "",
-        "credibility": Credibility(claim.credibility).label.split(" — ", 1)[-1] if claim.credibility else "",
-        "likelihood": Likelihood(claim.likelihood).label if claim.likelihood else "",
         "analysis": analysis,
         "weakest_link": Reliability(analysis.weakest_link).label if analysis.weakest_link else "",
         "circular_reasons": public_circular_reasons(claim),
@@ -135,11 +141,13 @@ def step(appearance, analysis):
     return Step(
         appearance=appearance,
         voice=node.voice,
+        published=", ".join(filter(None, [node.publisher if node.speaker and node.publisher != node.speaker else "", node.document_date])),
         hops=analysis.hops[appearance.pk],
         counted_as="" if appearance.is_derived else node.identity_label,
         derives_from=[
-            (link.get_kind_display(), link.derived_from.key, analysis.nodes[link.derived_from_id].voice)
+            (link.get_kind_display(), link.derived_from.key, f"{source.voice} in “{source.document_title}”")
             for link in appearance.derivations_out.all()
+            for source in [analysis.nodes[link.derived_from_id]]
         ],
     )
 
@@ -159,6 +167,7 @@ def source_rows(appearances, analysis):
         SourceRow(
             source=source,
             roles=" and ".join(sorted(source_roles, reverse=True)),
+            publishes="publishes" in source_roles,
             counted_as=counted_as[source] if counted_as.get(source, source.name) != source.name else "",
         )
         for source, source_roles in sorted(roles.items(), key=lambda item: item[0].name)
@@ -166,10 +175,15 @@ def source_rows(appearances, analysis):
 
 
 def relations(claim):
-    """The public claims related to this one, read from its side, contradictions first."""
+    """The public claims related to this one as a sentence reads them from its side ("is supported
+    by"), contradictions first, each with the other claim."""
     order = {RelationKind.CONTRADICTS: 0, RelationKind.SUPPORTS: 1, RelationKind.REFINES: 2, RelationKind.DUPLICATES: 3}
-    related = [(relation.kind, *relation.label_from(claim)) for relation in [*claim.public_relations_out, *claim.public_relations_in]]
-    return [(label, other) for kind, label, other in sorted(related, key=lambda row: (order[row[0]], row[1], row[2].label))]
+    related = []
+    for relation in [*claim.public_relations_out, *claim.public_relations_in]:
+        label, other = relation.label_from(claim)
+        passive = not relation.is_symmetric and relation.to_claim_id == claim.pk
+        related.append((order[relation.kind], f"is {label}" if passive else label, other))
+    return [(phrase, other) for _, phrase, other in sorted(related, key=lambda row: (row[0], row[1], row[2].label))]
 
 
 def script_json(data):

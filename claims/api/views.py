@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from claims.api.errors import PreconditionFailed, PreconditionRequired
-from claims.api.filters import ChangeFilter, ClaimFilter
 from claims.api.formats import (
     ClaimRowSerializer,
     CSVRenderer,
@@ -39,6 +38,7 @@ from claims.api.serializers import (
 )
 from claims.exports.claimreview import claim_review_jsonld
 from claims.exports.prov import claim_prov_document
+from claims.filters import ChangeFilter, ClaimFilter
 from claims.models import (
     Claim,
     Review,

@@ -72,3 +72,9 @@ def test_the_last_page_can_be_asked_for_by_name():
 def test_every_list_takes_a_page_size(path):
     response = Client().get(path, {"page_size": 500}, HTTP_ACCEPT="application/json")
     assert response.status_code == 400 and list(response.json()) == ["page_size"]
+
+
+def test_claims_alike_in_the_order_asked_for_come_by_slug_so_pages_neither_repeat_nor_skip():
+    slugs = [vetted_claim(slug=f"claim-{letter}", credibility=2).slug for letter in "ecadb"]
+    pages = [get(ordering="credibility", page_size=2, page=number).json()["results"] for number in (1, 2, 3)]
+    assert [claim["slug"] for page in pages for claim in page] == sorted(slugs)

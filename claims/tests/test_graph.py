@@ -88,3 +88,13 @@ class TestClaimGraph:
         AppearanceFactory(claim=claim, speaker=SourceFactory(name="Zambada Niebla"))
         legend = origin_legend(analyse(claim))
         assert [(entry.colour, entry.label) for entry in legend] == [(ORIGIN_COLOURS[0], "Zambada Niebla")]
+
+
+def test_an_origin_filled_dark_is_labelled_in_white_for_contrast():
+    claim = ClaimFactory()
+    for _ in range(5):  # the fifth independent origin takes the dark blue
+        AppearanceFactory(claim=claim)
+    lines = claim_graph_dot(analyse(claim)).splitlines()
+    (dark,) = [line for line in lines if 'fillcolor="#0072B2"' in line]
+    assert 'fontcolor="#FFFFFF"' in dark
+    assert sum("fontcolor" in line for line in lines) == 1

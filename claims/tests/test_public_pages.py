@@ -22,7 +22,7 @@ from claims.tests.factories import (
     vetted_claim_with_two_origins,
 )
 from sources.history import acting_as
-from sources.tests.factories import SourceFactory
+from sources.tests.factories import DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,8 @@ class TestClaimPage:
         shown = text_of(page(claim.get_absolute_url()))
         assert "The deal" in shown and "A deal was struck." in shown
         assert "Our verdict: Mostly false" in shown
-        assert "We judge it unlikely (20–45%) to be true, and the information doubtful" in shown
+        assert "How likely it is to be true Unlikely (20–45%)" in shown
+        assert "How credible the information is 4 — doubtful, on the Admiralty scale" in shown
 
     def test_says_how_many_appearances_rest_on_how_many_independent_origins(self):
         claim = vetted_claim_with_two_origins()
@@ -68,6 +69,13 @@ class TestClaimPage:
         assert "the deal was struck in 2010" in body
         assert '<a href="https://narconews.example/deal">Narco News report</a>' in body
         assert 'href="https://archive.example/deal"' in body
+
+    def test_links_each_document_and_publisher_to_the_claims_they_carry(self):
+        claim = vetted_claim_with_two_origins()
+        body = page(claim.get_absolute_url()).content.decode()
+        report = claim.appearances.get(key="report").document
+        assert f'href="/claims/?document={report.slug}"' in body
+        assert f'href="/claims/?publisher={report.publisher.slug}"' in body
 
     def test_lists_each_source_with_its_reliability(self):
         claim = vetted_claim_with_two_origins()
@@ -234,6 +242,31 @@ class TestClaimList:
         assert "About him" in shown and "About others" not in shown
         assert f'<input type="hidden" name="subject" value="{zambada.slug}">' in response.content.decode()
         assert "About Zambada Niebla · remove this filter" in shown
+
+    @pytest.mark.parametrize("parameter", ["subject", "publisher", "document"])
+    def test_a_followed_filter_never_names_a_record_no_public_claim_reaches(self, parameter):
+        vetted_claim()
+        secret_document = DocumentFactory(title="Email from informant SEVEN-ALPHA", publisher=SourceFactory(name="The informant's outlet"))
+        secret_source = SourceFactory(name="Juan Pérez, informant")
+        AppearanceFactory(claim=ClaimFactory(subjects=[secret_source]), document=secret_document, speaker=secret_source)
+        slug = {"subject": secret_source.slug, "publisher": secret_document.publisher.slug, "document": secret_document.slug}[parameter]
+        shown = text_of(page("/claims/", **{parameter: slug}))
+        assert f"{slug} · remove this filter" in shown
+        assert "SEVEN-ALPHA" not in shown and "Pérez" not in shown and "informant's outlet" not in shown
+
+    @pytest.mark.parametrize("parameter", ["subject", "publisher", "document"])
+    def test_a_nul_byte_in_a_followed_filter_answers_400_naming_it(self, parameter):
+        response = page("/claims/", **{parameter: "x\x00"})
+        assert response.status_code == 400 and f"<strong>{parameter}</strong>:" in response.content.decode()
+
+    def test_a_search_of_stop_words_only_says_it_lists_every_claim(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            vetted_claim()
+        assert "“the of” holds no word to search for" in text_of(page("/claims/", q="the of"))
+
+    def test_an_order_the_form_does_not_offer_stays_chosen(self):
+        vetted_claim()
+        assert '<option value="credibility" selected>' in page("/claims/", ordering="credibility").content.decode()
 
     def test_pages_hold_twenty_claims(self):
         for number in range(21):
