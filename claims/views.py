@@ -18,7 +18,7 @@ from claims.models import Appearance, Claim, RelationKind, Review, Topic, Verdic
 from claims.provenance import analyse
 from claims.search import MAX_QUERY_LENGTH, query_words
 from claims.selectors import claims_for_reading, public_circular_reasons, with_last_review
-from sources.models import Reliability
+from sources.models import Reliability, Source
 
 CLAIMS_PER_PAGE = 20
 
@@ -64,7 +64,8 @@ def claim_list(request):
         return render(request, "claims/claim_list.html", context, status=400)
     found = filters.qs
     if not ordering:
-        found = found.order_by("-search_rank", "label") if searched else found.order_by(F("last_reviewed_at").desc(nulls_last=True), "label")
+        first = "-search_rank" if searched else F("last_reviewed_at").desc(nulls_last=True)
+        found = found.order_by(first, "label", "slug")  # slug last: labels may repeat, pages must not
     page = Paginator(found, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     other_parameters = request.GET.copy()
     other_parameters.pop("page", None)
@@ -107,7 +108,7 @@ class Step:
 
 @dataclass(frozen=True)
 class SourceRow:
-    source: object
+    source: Source
     roles: str
     publishes: bool
     counted_as: str  # whom its words count for, when that is another source (an alias, an agent)
@@ -176,13 +177,13 @@ def source_rows(appearances, analysis):
 
 def relations(claim):
     """The public claims related to this one as a sentence reads them from its side ("is supported
-    by"), contradictions first, each with the other claim."""
-    order = {RelationKind.CONTRADICTS: 0, RelationKind.SUPPORTS: 1, RelationKind.REFINES: 2, RelationKind.DUPLICATES: 3}
+    by"), in RelationKind's order (contradictions first), each with the other claim."""
+    order = list(RelationKind)
     related = []
     for relation in [*claim.public_relations_out, *claim.public_relations_in]:
         label, other = relation.label_from(claim)
         passive = not relation.is_symmetric and relation.to_claim_id == claim.pk
-        related.append((order[relation.kind], f"is {label}" if passive else label, other))
+        related.append((order.index(relation.kind), f"is {label}" if passive else label, other))
     return [(phrase, other) for _, phrase, other in sorted(related, key=lambda row: (row[0], row[1], row[2].label))]
 
 
