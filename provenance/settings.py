@@ -4,6 +4,7 @@ Production is the default: DEBUG is off, a SECRET_KEY must be given, cookies are
 HTTPS is enforced. `make run` turns DEBUG on for local work.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -296,6 +297,20 @@ API_SYNC_OVERLAP_SECONDS = env_int("API_SYNC_OVERLAP_SECONDS", 60)
 # The fact-checking workflow. How many people, other than whoever last changed a claim's
 # content, must approve it before it is vetted.
 REQUIRED_APPROVALS = env_int("REQUIRED_APPROVALS", 1, minimum=1)
+
+# Capturing sources (sources.capture): what a fetch of a page may take, and the private networks
+# it may reach (none by default: an address on the app's own network is refused, against
+# server-side request forgery). Networks as CIDR, comma-separated: 10.0.0.0/8,192.168.1.0/24.
+CAPTURE_TIMEOUT_SECONDS = env_int("CAPTURE_TIMEOUT_SECONDS", 10, minimum=1)
+CAPTURE_DEADLINE_SECONDS = env_int("CAPTURE_DEADLINE_SECONDS", 30, minimum=1)
+CAPTURE_MAX_BYTES = env_int("CAPTURE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+CAPTURE_MAX_REDIRECTS = env_int("CAPTURE_MAX_REDIRECTS", 5)
+CAPTURE_ALLOWED_NETWORKS = env_list("CAPTURE_ALLOWED_NETWORKS")
+for network in CAPTURE_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(network)
+    except ValueError:
+        raise ImproperlyConfigured(f"CAPTURE_ALLOWED_NETWORKS must list networks such as 10.0.0.0/8, not {network!r}.") from None
 
 # Who publishes our fact checks: the author of every ClaimReview (claims.exports.claimreview). The
 # URL, the organisation's home page, is left out of them until it is given.

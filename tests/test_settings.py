@@ -61,6 +61,7 @@ def test_the_default_database_is_an_ignored_sqlite_file_inside_the_checkout():
 
 @pytest.mark.parametrize("variable, value", [
     ("REQUIRED_APPROVALS", "two"), ("REQUIRED_APPROVALS", "0"), ("AXES_FAILURE_LIMIT", "-1"), ("AXES_COOLOFF_MINUTES", "1.5"),
+    ("CAPTURE_TIMEOUT_SECONDS", "0"), ("CAPTURE_MAX_BYTES", "10MB"),
 ])
 def test_a_number_setting_that_is_not_a_whole_number_in_range_is_refused_by_name(variable, value):
     result = manage("check", **{**PRODUCTION_ENVIRONMENT, variable: value})
@@ -94,3 +95,14 @@ def test_a_malformed_cors_origin_is_refused_by_name(origin):
     result = manage("check", API_CORS_ALLOWED_ORIGINS=origin, **PRODUCTION_ENVIRONMENT)
     assert result.returncode != 0
     assert "API_CORS_ALLOWED_ORIGINS must list origins such as https://desk.example.org" in result.stderr
+
+
+def test_captures_reach_no_private_network_unless_one_is_named():
+    script = "from django.conf import settings; print(settings.CAPTURE_ALLOWED_NETWORKS)"
+    assert manage("shell", "--no-imports", "-c", script, **PRODUCTION_ENVIRONMENT).stdout.strip() == "[]"
+
+
+def test_a_malformed_capture_network_is_refused_by_name():
+    result = manage("check", CAPTURE_ALLOWED_NETWORKS="10.0.0.0/8, the office", **PRODUCTION_ENVIRONMENT)
+    assert result.returncode != 0
+    assert "CAPTURE_ALLOWED_NETWORKS must list networks such as 10.0.0.0/8, not 'the office'" in result.stderr

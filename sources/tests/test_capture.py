@@ -1,0 +1,183 @@
+"""Fetching a page to capture it (sources.capture.fetch), against an HTTP server the tests start
+on this machine: never the internet."""
+
+import hashlib
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from sources.capture import CaptureError, fetch
+
+PAGE = b"<html><head><title>The deal</title></head><body><p>The deal was struck in 2010.</p></body></html>"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Each path a kind of page a capture meets."""
+
+    def do_GET(self):
+        route = {
+            "/page": lambda: self.answer(200, "text/html; charset=utf-8", PAGE),
+            "/text": lambda: self.answer(200, "text/plain", b"Plain words."),
+            "/image": lambda: self.answer(200, "image/png", b"\x89PNG\r\n"),
+            "/gone": lambda: self.answer(404, "text/html", b"Not here."),
+            "/moved": lambda: self.redirect("/page"),
+            "/twice": lambda: self.redirect("/moved"),
+            "/loop": lambda: self.redirect("/loop"),
+            "/to-metadata": lambda: self.redirect("http://169.254.169.254/latest/meta-data/"),
+            "/huge": self.huge,
+            "/silent": self.silent,
+            "/drip": self.drip,
+        }.get(self.path)
+        if route is None:
+            self.answer(404, "text/plain", b"No such route.")
+        else:
+            route()
+
+    def answer(self, status, content_type, body):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def redirect(self, location):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def huge(self):
+        # No Content-Length: the size is learnt only by reading.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        for _ in range(64):
+            self.wfile.write(b"x" * 1024)
+
+    def silent(self):
+        time.sleep(3)
+        self.answer(200, "text/html", PAGE)
+
+    def drip(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        for _ in range(6):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.5)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    """Small limits, so each is reached fast; the test server's own network allowed."""
+    settings.CAPTURE_TIMEOUT_SECONDS = 1
+    settings.CAPTURE_DEADLINE_SECONDS = 2
+    settings.CAPTURE_MAX_BYTES = 32 * 1024
+    settings.CAPTURE_MAX_REDIRECTS = 3
+    settings.CAPTURE_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    return settings
+
+
+def refusal(url):
+    with pytest.raises(CaptureError) as refused:
+        fetch(url)
+    return refused.value
+
+
+class TestFetching:
+    def test_a_page_comes_whole_with_its_type_and_the_hash_of_its_bytes(self, server):
+        fetched = fetch(f"{server}/page")
+        assert (fetched.status, fetched.content_type, fetched.charset, fetched.body) == (200, "text/html", "utf-8", PAGE)
+        assert fetched.body_sha256 == hashlib.sha256(PAGE).hexdigest()
+        assert fetched.retrieved_at is not None
+
+    def test_plain_text_is_capturable(self, server):
+        assert fetch(f"{server}/text").body == b"Plain words."
+
+    def test_redirects_are_followed_and_the_final_address_kept(self, server):
+        fetched = fetch(f"{server}/twice")
+        assert (fetched.url, fetched.final_url, fetched.body) == (f"{server}/twice", f"{server}/page", PAGE)
+
+
+class TestRefusals:
+    def test_a_redirect_loop_is_refused_naming_the_url(self, server):
+        error = refusal(f"{server}/loop")
+        assert error.field == "url" and "More than 3 redirects" in str(error)
+
+    def test_a_server_that_does_not_answer_in_time_is_given_up(self, server):
+        assert "did not answer within 1 seconds" in str(refusal(f"{server}/silent"))
+
+    def test_a_server_sending_too_slowly_is_given_up_at_the_deadline(self, server):
+        assert "took more than 2 seconds to send" in str(refusal(f"{server}/drip"))
+
+    def test_a_body_over_the_size_limit_is_refused_as_it_arrives(self, server):
+        assert "is larger than 32,768 bytes" in str(refusal(f"{server}/huge"))
+
+    def test_content_that_is_not_text_html_or_pdf_is_refused(self, server):
+        assert "is image/png: only HTML, plain text and PDF can be captured" in str(refusal(f"{server}/image"))
+
+    def test_an_error_answer_is_refused_with_its_status(self, server):
+        error = refusal(f"{server}/gone")
+        assert error.status == 404 and "answered 404" in str(error)
+
+    def test_an_unreachable_host_is_refused(self, server):
+        closed = socket_port_nobody_listens_on()
+        assert "could not be reached" in str(refusal(f"http://127.0.0.1:{closed}/"))
+
+    @pytest.mark.parametrize("url", ["ftp://example.org/file", "not a url", "http://", "javascript:alert(1)", "file:///etc/passwd", "http://[::1/"])
+    def test_an_address_that_is_not_http_with_a_host_is_refused_naming_the_url(self, url):
+        assert refusal(url).field == "url"
+
+
+class TestPrivateNetworks:
+    """No capture reaches the app's own network (server-side request forgery) unless a setting allows it."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://127.0.0.1/", "http://localhost/", "http://10.1.2.3/", "http://192.168.0.1/", "http://172.16.0.1/",
+            "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[fc00::1]/", "http://[::ffff:10.0.0.1]/",
+            "http://0.0.0.0/", "http://224.0.0.1/",
+        ],
+    )
+    def test_an_address_on_a_private_or_reserved_network_is_refused(self, url, limits):
+        limits.CAPTURE_ALLOWED_NETWORKS = []
+        assert "private or reserved network" in str(refusal(url))
+
+    def test_a_redirect_into_a_private_network_is_refused(self, server):
+        assert "169.254.169.254 is on a private or reserved network" in str(refusal(f"{server}/to-metadata"))
+
+    def test_the_address_connected_to_is_checked_as_well_as_the_name(self, server, monkeypatch):
+        """A name may resolve to a public address when checked and a private one when connected
+        to (DNS rebinding): the connection's own address is checked too."""
+        checked = []
+        monkeypatch.setattr("sources.capture.refuse_if_not_public", lambda address, host: checked.append(address))
+        fetch(f"{server}/page")
+        assert checked == ["127.0.0.1", "127.0.0.1"]  # resolved, then read from
+
+    def test_the_test_servers_network_is_refused_unless_allowed(self, server, limits):
+        limits.CAPTURE_ALLOWED_NETWORKS = []
+        assert "private or reserved network" in str(refusal(f"{server}/page"))
+
+
+def socket_port_nobody_listens_on():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
