@@ -1,0 +1,83 @@
+"""A captured page's text and what it says of itself: title, authors, date, publisher.
+
+`extract(body, content_type, charset)` reads HTML with trafilatura (the page's main text, without
+its menus and footers, and its metadata), PDF with pypdf, and plain text as it is. What the page
+does not say stays empty: nothing is guessed. A body with no text to extract raises CaptureError.
+"""
+
+import datetime
+import io
+import logging
+from dataclasses import dataclass, field as dataclass_field
+
+import pypdf
+import trafilatura
+
+from sources.capture import CaptureError
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    title: str = ""
+    authors: list = dataclass_field(default_factory=list)  # names, as the page gives them
+    date: datetime.date | None = None
+    publisher: str = ""
+
+
+def extract(body, content_type, charset="", *, field="url"):
+    """The text and metadata of a body of this type; CaptureError naming `field` when it has none."""
+    if content_type == "application/pdf":
+        extracted = _from_pdf(body, field)
+    elif content_type == "text/plain":
+        extracted = Extracted(text=_decode(body, charset, field).strip())
+    else:
+        extracted = _from_html(_decode(body, charset, field))
+    if not extracted.text:
+        raise CaptureError("No text could be extracted from it.", field=field)
+    return extracted
+
+
+def _decode(body, charset, field):
+    try:
+        return body.decode(charset or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        raise CaptureError(f"Its text is not in the {charset or 'UTF-8'} encoding it claims: is it text at all?", field=field) from None
+
+
+def _from_html(html):
+    found = trafilatura.bare_extraction(html, with_metadata=True)
+    if found is None:
+        return Extracted(text="")
+    return Extracted(
+        text=(found.text or "").strip(),
+        title=found.title or "",
+        authors=[name.strip() for name in (found.author or "").split(";") if name.strip()],
+        date=_date(found.date),
+        publisher=found.sitename or "",
+    )
+
+
+def _from_pdf(body, field):
+    # pypdf warns on every quirk of a malformed file; a refusal below says what matters.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(body))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages).strip()
+        info = reader.metadata
+        created = info.creation_date if info else None
+    except (pypdf.errors.PyPdfError, ValueError, KeyError, TypeError) as error:
+        raise CaptureError(f"Not a readable PDF ({error}).", field=field) from None
+    return Extracted(
+        text=text,
+        title=((info.title if info else "") or "").strip(),
+        authors=[name.strip() for name in ((info.author if info else "") or "").split(";") if name.strip()],
+        date=created.date() if created else None,
+    )
+
+
+def _date(text):
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
