@@ -15,6 +15,9 @@ import trafilatura
 
 from sources.capture import CaptureError
 
+# pypdf logs a warning for every quirk of a malformed file; the refusal _from_pdf raises says what matters.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -59,8 +62,6 @@ def _from_html(html):
 
 
 def _from_pdf(body, field):
-    # pypdf warns on every quirk of a malformed file; a refusal below says what matters.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = pypdf.PdfReader(io.BytesIO(body))
         text = "\n".join(page.extract_text() or "" for page in reader.pages).strip()
