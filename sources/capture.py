@@ -13,6 +13,9 @@ whole response body or raises `CaptureError` naming the field at fault, having s
   dripping a byte a second gets no further than one that says nothing);
 - at most `CAPTURE_MAX_BYTES` of body, counted as it arrives, never trusted from a header;
 - text, HTML or PDF only.
+
+`AddressRefused`, a kind of CaptureError, says the address itself was refused: no page was read,
+so nothing can be said of the page (a re-check records no dead link for it).
 """
 
 import datetime
@@ -39,6 +42,10 @@ class CaptureError(Exception):
         super().__init__(message)
         self.field = field
         self.status = status
+
+
+class AddressRefused(CaptureError):
+    """The address itself is refused (not http(s), or on a network not public): no page was asked for."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,9 @@ def check_address(url):
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise CaptureError(f"Not a valid web address: {error}.") from None
+        raise AddressRefused(f"Not a valid web address: {error}.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CaptureError(f"Only http and https addresses with a host can be captured, not {url!r}.")
+        raise AddressRefused(f"Only http and https addresses with a host can be captured, not {url!r}.")
     try:
         resolved = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
@@ -98,7 +105,7 @@ def refuse_if_not_public(address, host):
     if any(ip in ipaddress.ip_network(network) for network in settings.CAPTURE_ALLOWED_NETWORKS):
         return
     if not ip.is_global or ip.is_multicast:
-        raise CaptureError(
+        raise AddressRefused(
             f"{host} is on a private or reserved network ({ip}): refused, so that no one can make the app "
             "read its own network (set CAPTURE_ALLOWED_NETWORKS to allow one)."
         )
@@ -121,7 +128,7 @@ def _check_peer(response, address):
     try:
         peer = _peer_address(response)
         if peer is None:  # refused rather than read unchecked
-            raise CaptureError(f"The address {address} was answered from could not be checked.")
+            raise AddressRefused(f"The address {address} was answered from could not be checked.")
         refuse_if_not_public(peer, urlsplit(address).hostname)
     except CaptureError:
         response.close()

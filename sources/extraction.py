@@ -8,6 +8,7 @@ does not say stays empty: nothing is guessed. A body with no text to extract rai
 import datetime
 import io
 import logging
+import pathlib
 from dataclasses import dataclass, field as dataclass_field
 
 import pypdf
@@ -19,13 +20,37 @@ from sources.capture import CaptureError
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
+# The files that can be captured, by their name's ending.
+FILE_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "application/xhtml+xml",
+    ".pdf": "application/pdf",
+}
+
+
+DATE_SEARCH = {"extensive_search": False, "original_date": True}
+
+
 @dataclass(frozen=True)
 class Extracted:
     text: str
     title: str = ""
     authors: list = dataclass_field(default_factory=list)  # names, as the page gives them
     date: datetime.date | None = None
+    date_found_in: str = ""  # where the date was read, for the fact-checker to weigh it
     publisher: str = ""
+
+    def metadata(self):
+        """What the page said of itself, as it said it: kept with the capture."""
+        return {
+            "title": self.title,
+            "authors": self.authors,
+            "date": self.date.isoformat() if self.date else None,
+            "publisher": self.publisher,
+        }
 
 
 def extract(body, content_type, charset="", *, field="url"):
@@ -41,6 +66,13 @@ def extract(body, content_type, charset="", *, field="url"):
     return extracted
 
 
+def file_type(name, body):
+    """The type of an uploaded file, from its first bytes (a PDF) or its name's ending; None for any other."""
+    if body.startswith(b"%PDF-"):
+        return "application/pdf"
+    return FILE_TYPES.get(pathlib.PurePath(name).suffix.lower())
+
+
 def _decode(body, charset, field):
     try:
         return body.decode(charset or "utf-8")
@@ -49,7 +81,8 @@ def _decode(body, charset, field):
 
 
 def _from_html(html):
-    found = trafilatura.bare_extraction(html, with_metadata=True)
+    # Only a date the page declares in its markup: a year met in the text is no publication date.
+    found = trafilatura.bare_extraction(html, with_metadata=True, date_extraction_params=DATE_SEARCH)
     if found is None:
         return Extracted(text="")
     return Extracted(
@@ -57,6 +90,7 @@ def _from_html(html):
         title=found.title or "",
         authors=[name.strip() for name in (found.author or "").split(";") if name.strip()],
         date=_date(found.date),
+        date_found_in="the page's metadata",
         publisher=found.sitename or "",
     )
 
@@ -74,6 +108,7 @@ def _from_pdf(body, field):
         title=((info.title if info else "") or "").strip(),
         authors=[name.strip() for name in ((info.author if info else "") or "").split(";") if name.strip()],
         date=created.date() if created else None,
+        date_found_in="the PDF's creation date",
     )
 
 

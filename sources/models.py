@@ -7,6 +7,7 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils.text import slugify
 
 from sources.dates import (
@@ -24,7 +25,11 @@ EXCERPT_CONTEXT_LENGTH = 32
 
 
 def sha256_of(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_of_bytes(text.encode("utf-8"))
+
+
+def sha256_of_bytes(body):
+    return hashlib.sha256(body).hexdigest()
 
 
 class SourceKind(models.TextChoices):
@@ -55,6 +60,12 @@ class SourceQuerySet(HistoriedQuerySet):
     def and_those_they_speak_for(self, source_ids):
         """These sources, and every source they are aliases of or act for, however far up."""
         return self.filter(pk__in=_walk_sources(source_ids, up=True))
+
+    def named(self, name):
+        """The sources, aliases included, going by this name: its spelling, case and accents aside."""
+        name = " ".join(name.split())
+        slug = slugify(name)
+        return self.filter(Q(name__iexact=name) | Q(slug=slug) if slug else Q(name__iexact=name))
 
     def speaking_for(self, source_ids):
         """These sources, and every source that is their alias or acts for them, however far down."""
@@ -231,6 +242,26 @@ class Document(ValidatedModel):
     text = models.TextField(blank=True, help_text="The text snapshot, as captured.")
     text_sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name="text SHA-256")
     retrieved_at = models.DateTimeField(null=True, blank=True)
+    # What a capture (sources.services) records besides the text: proof of the bytes received and
+    # where they came from, and what the page said of itself.
+    final_url = models.URLField(
+        max_length=1000, blank=True, editable=False, verbose_name="URL after redirects", help_text="Where the captured page was read from."
+    )
+    captured_file = models.CharField(max_length=255, blank=True, editable=False, verbose_name="captured from the file")
+    raw_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        verbose_name="raw bytes SHA-256",
+        help_text="Of the bytes as received, before the text was extracted from them.",
+    )
+    captured_metadata = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What the page said of itself when captured: its title, authors, date and publisher, as it gave them.",
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name="last re-checked")
     authenticity = models.CharField(
         max_length=20, choices=Authenticity.choices, blank=True, help_text="For leaked or anonymous material."
     )
@@ -264,6 +295,11 @@ class Document(ValidatedModel):
                 condition=Q(text="", text_sha256="") | (~Q(text="") & ~Q(text_sha256="")),
                 name="document_text_has_hash",
                 violation_error_message="A document with text carries its SHA-256, and one without text carries none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(raw_sha256="") | (Exact(Length("raw_sha256"), 64) & Q(retrieved_at__isnull=False)),
+                name="document_raw_hash_is_a_capture",
+                violation_error_message="A raw bytes SHA-256 is 64 hexadecimal digits, and belongs to a capture, which has a time.",
             ),
             models.CheckConstraint(
                 condition=~Q(released_via=F("pk")),
@@ -326,6 +362,77 @@ class Document(ValidatedModel):
             return False
         return self.earliest_date > other.latest_date
 
+    def latest_event(self):
+        return self.events.order_by("-at", "-pk").first()
+
+    def latest_known_text(self):
+        """The page's text as last seen: the newest changed text a re-check found, else the snapshot."""
+        changed = self.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
+        return changed.text if changed else self.text
+
+
+class EventKind(models.TextChoices):
+    TEXT_CHANGED = "text_changed", "text changed"
+    LINK_DEAD = "link_dead", "link dead"
+    LINK_BACK = "link_back", "link back"
+
+
+class DocumentEvent(ValidatedModel):
+    """What a re-check of a document's page found: its text changed, or its link died or came back.
+
+    Written only by re-checks (sources.services.recheck) and never edited: the record of what the
+    page said, and when, after the snapshot was taken.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(help_text="When the re-check found it.")
+    url = models.URLField(max_length=1000, verbose_name="URL", help_text="The address re-checked.")
+    final_url = models.URLField(max_length=1000, blank=True, verbose_name="URL after redirects")
+    status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name="HTTP status", help_text="Empty when no server answered.")
+    reason = models.TextField(blank=True, help_text="Why the page could not be read.")
+    text = models.TextField(blank=True, help_text="The page's new text.")
+    text_sha256 = models.CharField(max_length=64, blank=True, verbose_name="text SHA-256")
+    raw_sha256 = models.CharField(max_length=64, blank=True, verbose_name="raw bytes SHA-256")
+
+    class Meta:
+        ordering = ["document", "at", "pk"]
+        constraints = [
+            choice_constraint("kind", EventKind, name="document_event_kind_valid", message="Unknown kind of document event."),
+            models.CheckConstraint(
+                condition=(Q(kind=EventKind.TEXT_CHANGED) & ~Q(text="") & Exact(Length("text_sha256"), 64) & Exact(Length("raw_sha256"), 64))
+                | (~Q(kind=EventKind.TEXT_CHANGED) & Q(text="", text_sha256="")),
+                name="document_event_text_only_when_changed",
+                violation_error_message="A text change carries the new text and its hashes; other events carry no text.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=EventKind.LINK_DEAD) | ~Q(reason=""),
+                name="document_event_dead_link_says_why",
+                violation_error_message="A dead link says why it is dead.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document.title}: {self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs):
+        self.text_sha256 = sha256_of(self.text) if self.text else ""
+        super().save(*args, **kwargs)
+
+    def validate_derived_fields(self):
+        if self.text_sha256 != (sha256_of(self.text) if self.text else ""):
+            raise ValidationError({"text_sha256": "The stored SHA-256 of this event's text does not match it: the text was altered."})
+
+    def previous_text(self):
+        """The text this event's text replaced: the change found before it, else the document's snapshot."""
+        earlier = (
+            self.document.events.filter(kind=EventKind.TEXT_CHANGED)
+            .filter(Q(at__lt=self.at) | Q(at=self.at, pk__lt=self.pk))
+            .order_by("-at", "-pk")
+            .first()
+        )
+        return earlier.text if earlier else self.document.text
+
 
 class ExcerptQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, document_slug, start, end):
@@ -345,6 +452,16 @@ class Excerpt(ValidatedModel):
     end = models.PositiveIntegerField(blank=True, help_text="Found automatically when left empty.")
     prefix = models.CharField(max_length=EXCERPT_CONTEXT_LENGTH, blank=True)
     suffix = models.CharField(max_length=EXCERPT_CONTEXT_LENGTH, blank=True)
+    gone_in = models.ForeignKey(
+        DocumentEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="excerpts_gone",
+        editable=False,
+        verbose_name="quote gone from the page",
+        help_text="The re-check that found this quote no longer on the page. The excerpt stays anchored to the snapshot.",
+    )
 
     objects = ExcerptQuerySet.as_manager()
     history = track_history()
@@ -383,6 +500,8 @@ class Excerpt(ValidatedModel):
     def clean(self):
         if not self.document_id or not self.quote:
             return
+        if self.gone_in_id and self.gone_in.document_id != self.document_id:
+            raise ValidationError({"gone_in": "An excerpt can be flagged only by a re-check of its own document."})
         if self.pk and Excerpt.objects.filter(pk=self.pk).exclude(document_id=self.document_id).exists():
             raise ValidationError({"document": "An excerpt stays with its document: make a new excerpt instead."})
         text = self.document.text

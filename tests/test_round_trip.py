@@ -68,7 +68,8 @@ from claims.tests.factories import (
     StoryFactory,
 )
 from sources.history import acting_as
-from sources.models import Document, Excerpt, Reliability, Source
+from sources.models import Document, DocumentEvent, EventKind, Excerpt, Reliability, Source
+from sources.services import capture_file
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed.json"
 PASSWORD = "correct horse battery staple"  # UserFactory's
@@ -206,6 +207,12 @@ def rich_database(django_capture_on_commit_callbacks):
             Document.objects.exclude(text="").order_by("slug").first().authors.add(Source.objects.get(slug="business-insider"))
             excerpt = Excerpt.objects.order_by("pk").first()
             excerpt.save()
+            captured = capture_file("statement.html", b"<html><head><title>A statement</title></head><body><p>As published.</p></body></html>")
+            found = dict(at=captured.retrieved_at, url="https://example.org/statement")
+            DocumentEvent(document=captured, kind=EventKind.LINK_DEAD, status=404, reason="It answered 404 Not Found.", **found).save()
+            changed = DocumentEvent(document=excerpt.document, kind=EventKind.TEXT_CHANGED, status=200, text="Amended.", raw_sha256="0" * 64, **found)
+            changed.save()
+            Excerpt.objects.filter(pk=excerpt.pk).update(gone_in=changed)
             unvetted = ~Q(claim__status=ClaimStatus.VETTED)  # a vetted claim's graph is frozen
             derivation = Derivation.objects.filter(unvetted).exclude(kind=DerivationKind.CITES).order_by("pk").first()
             derivation.kind = DerivationKind.CITES
