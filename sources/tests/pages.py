@@ -31,3 +31,13 @@ def pdf_saying(text, title="UNODC report", author="UNODC"):
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def page_saying(*paragraphs, title="The deal", head=""):
+    """A page whose main text is these paragraphs; `head` adds its metadata."""
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return f"<html><head><title>{title}</title>{head}</head><body><article>{body}</article></body></html>"
+
+
+DEAL = ("The informant said the deal was struck in 2010.", "Officials denied it.")
+BYLINE = '<meta name="author" content="Bill Conroy; MX1"><meta property="og:site_name" content="Narco News">'

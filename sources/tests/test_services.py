@@ -10,18 +10,9 @@ from django.core.exceptions import ValidationError
 from sources.models import Document, DocumentEvent, EventKind, Excerpt, Source, SourceKind
 from sources.services import AUTHOR, PUBLISHER, capture_file, capture_url, link_named_source, named_sources, recheck
 from sources.tests.factories import ExcerptFactory, SourceFactory
-from sources.tests.pages import ARTICLE, pdf_saying
+from sources.tests.pages import ARTICLE, BYLINE, DEAL, page_saying, pdf_saying
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("limits")]
-
-
-def page_saying(*paragraphs, title="The deal", head=""):
-    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
-    return f"<html><head><title>{title}</title>{head}</head><body><article>{body}</article></body></html>"
-
-
-DEAL = ("The informant said the deal was struck in 2010.", "Officials denied it.")
-BYLINE = '<meta name="author" content="Bill Conroy; MX1"><meta property="og:site_name" content="Narco News">'
 
 
 def refused(capture, *args, **kwargs):
