@@ -301,6 +301,12 @@ class Document(ValidatedModel):
                 name="document_raw_hash_is_a_capture",
                 violation_error_message="A raw bytes SHA-256 is 64 hexadecimal digits, and belongs to a capture, which has a time.",
             ),
+            models.UniqueConstraint(
+                fields=["raw_sha256"],
+                condition=~Q(raw_sha256=""),
+                name="document_bytes_captured_once",
+                violation_error_message="These bytes are already captured as another document.",
+            ),
             models.CheckConstraint(
                 condition=~Q(released_via=F("pk")),
                 name="document_not_released_via_itself",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -104,9 +104,18 @@ def _refuse_if_captured(field, *, url="", raw_sha256=""):
 
 
 def _store(extracted, *, field, by, title, **captured):
+    try:
+        return _create_document(extracted, field=field, by=by, title=title, **captured)
+    except IntegrityError:
+        # The same bytes stored by another capture between the check and the insert: the
+        # database's unique constraint refused this one, and the transaction left nothing.
+        raise ValidationError({field: "This was captured by someone else at the same moment: re-check that document instead."}) from None
+
+
+def _create_document(extracted, *, field, by, title, **captured):
     date = extracted.date
     with transaction.atomic(), acting_as(by):
-        # Checked again inside the transaction: someone may have captured it while it was read.
+        # Checked again now: someone may have captured it while it was read.
         _refuse_if_captured(field, url=captured["url"], raw_sha256=captured["raw_sha256"])
         document = Document(
             title=_shortened(title, TITLE_LENGTH),

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from sources.models import Document, DocumentEvent, EventKind, Excerpt, Source, SourceKind
 from sources.services import AUTHOR, PUBLISHER, capture_file, capture_url, link_named_source, named_sources, recheck
@@ -205,6 +206,12 @@ class TestCapturingAFile:
     def test_the_same_file_twice_is_refused(self):
         capture_file("notes.txt", b"Officials denied it.")
         assert "already captured as “notes.txt”" in refused(capture_file, "copy.txt", b"Officials denied it.")["file"][0]
+
+    def test_the_database_refuses_the_same_bytes_captured_twice(self):
+        document = capture_file("notes.txt", b"Officials denied it.")
+        copy = Document(title="Copy", slug="copy", kind=document.kind, raw_sha256=document.raw_sha256, retrieved_at=document.retrieved_at)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Document.objects.bulk_create([copy])
 
     def test_an_invalid_address_for_the_file_is_refused_naming_the_url(self):
         assert list(refused(capture_file, "notes.txt", b"Words.", url="not a url")) == ["url"]
