@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from claims.tests.factories import UserFactory
 
@@ -22,6 +23,19 @@ def fact_checker(db):
 def checker_client(client, fact_checker):
     client.force_login(fact_checker)
     return client
+
+
+@pytest.fixture
+def count_queries():
+    """`count_queries(client, url)`: how many queries the page runs, which must answer 200."""
+
+    def count(client, url):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    return count
 
 
 @pytest.fixture

@@ -418,7 +418,7 @@ def attribution_tree(claim):
     """
     appearances = {
         appearance.pk: appearance
-        for appearance in Appearance.objects.filter(claim=claim).select_related("document__publisher", "speaker")
+        for appearance in Appearance.objects.filter(claim=claim).select_related("document__publisher", "speaker", "excerpt__gone_in")
     }
     parents = {pk: [] for pk in appearances}
     derived = set()

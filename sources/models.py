@@ -215,6 +215,10 @@ class Disclosure(models.TextChoices):
     UNKNOWN = "unknown", "unknown"
 
 
+# What a capture read and when: fixed once captured (Document.clean).
+CAPTURE_RECORD = ("text", "url", "retrieved_at", "final_url", "captured_file", "raw_sha256", "captured_metadata")
+
+
 class DocumentQuerySet(HistoriedQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -332,6 +336,7 @@ class Document(ValidatedModel):
         errors = partial_date_errors(self.published, self.published_precision, "published", "published_precision")
         for check in self.change_checks:
             errors.update(check(self))
+        errors.update(self._capture_change_errors())
         if self.pk:
             broken = [excerpt for excerpt in self.excerpts.all() if not excerpt.matches(self.text)]
             if broken:
@@ -342,6 +347,20 @@ class Document(ValidatedModel):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def _capture_change_errors(self):
+        """A captured document's record of what was read is evidence: it is never edited (a
+        re-check records what the page says now). Fixture loads restore it as it was."""
+        if not self.pk or self.is_being_loaded:
+            return {}
+        stored = Document._base_manager.filter(pk=self.pk).exclude(raw_sha256="").values(*CAPTURE_RECORD).first()
+        if stored is None:
+            return {}
+        return {
+            field: "This is what the capture read, kept as evidence: it cannot be changed. A re-check records what the page says now."
+            for field in CAPTURE_RECORD
+            if getattr(self, field) != stored[field]
+        }
 
     def validate_derived_fields(self):
         expected = sha256_of(self.text) if self.text else ""

@@ -3,7 +3,6 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, ClaimRelation, Derivation, RelationKind
@@ -19,7 +18,8 @@ from claims.tests.factories import (
     TopicFactory,
     vetted_claim,
 )
-from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
+from sources.models import Excerpt
+from sources.tests.factories import DocumentEventFactory, DocumentFactory, ExcerptFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ REGISTERED_MODELS = [model for model in admin.site._registry if model._meta.app_
 def one_of_everything(fact_checker):
     """At least one row of every registered model, linked as in real use."""
     derivation = DerivationFactory()
-    ExcerptFactory(document=derivation.appearance.document)
+    excerpt = ExcerptFactory(document=derivation.appearance.document)
+    Excerpt.objects.filter(pk=excerpt.pk).update(gone_in=DocumentEventFactory(document=excerpt.document))
     claim = derivation.claim
     claim.topics.add(TopicFactory())
     ClaimRelationFactory(from_claim=claim)
@@ -63,13 +64,6 @@ def claim_with_chain(length):
     return claim
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries)
-
-
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
 def test_changelist_renders_for_a_fact_checker(checker_client, one_of_everything, model):
     response = checker_client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
@@ -85,8 +79,8 @@ def test_change_page_renders_for_a_fact_checker(checker_client, one_of_everythin
 
 @pytest.mark.parametrize(
     "model",
-    # Reviews and correction flags come from the workflow, never from an add page.
-    [model for model in REGISTERED_MODELS if model._meta.model_name not in {"review", "correctionflag"}],
+    # Reviews and correction flags come from the workflow, and document events from re-checks, never from an add page.
+    [model for model in REGISTERED_MODELS if model._meta.model_name not in {"review", "correctionflag", "documentevent"}],
     ids=lambda model: model._meta.label,
 )
 def test_add_page_renders_for_a_fact_checker(checker_client, one_of_everything, model):
@@ -94,7 +88,7 @@ def test_add_page_renders_for_a_fact_checker(checker_client, one_of_everything, 
     assert response.status_code == 200
 
 
-def test_claim_changelist_of_fifty_claims_runs_a_constant_number_of_queries(checker_client, django_assert_max_num_queries):
+def test_claim_changelist_of_fifty_claims_runs_a_constant_number_of_queries(checker_client, django_assert_max_num_queries, count_queries):
     url = reverse("admin:claims_claim_changelist")
     AppearanceFactory.create_batch(2, claim__subjects=[SourceFactory()])
     few = count_queries(checker_client, url)
@@ -106,7 +100,7 @@ def test_claim_changelist_of_fifty_claims_runs_a_constant_number_of_queries(chec
 
 
 def test_claim_change_page_runs_the_same_queries_for_five_appearances_as_for_fifty(
-    checker_client, django_assert_max_num_queries
+    checker_client, django_assert_max_num_queries, count_queries
 ):
     small, large = claim_with_chain(5), claim_with_chain(50)
     with django_assert_max_num_queries(CLAIM_PAGE_QUERIES):
@@ -198,6 +192,15 @@ def test_claim_page_draws_the_chain_from_the_latest_appearance_back_to_its_origi
     assert chain.index("Bill Conroy") < chain.index("quotes →") < chain.index("Zambada Niebla") < chain.index("· origin")
 
 
+def test_claim_page_warns_where_a_quote_relied_on_is_gone_from_its_page(checker_client):
+    excerpt = ExcerptFactory()
+    claim = AppearanceFactory(document=excerpt.document, excerpt=excerpt).claim
+    changed = DocumentEventFactory(document=excerpt.document, at=datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC))
+    Excerpt.objects.filter(pk=excerpt.pk).update(gone_in=changed)
+    page = checker_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "its quote is gone from the page since 2026-11-02" in page
+
+
 def test_a_date_known_only_to_the_year_is_shown_as_the_year(checker_client):
     ClaimFactory(event_date=datetime.date(2019, 1, 1), event_date_precision="year")
     page = checker_client.get(reverse("admin:claims_claim_changelist")).content.decode()
@@ -278,7 +281,7 @@ class TestSearchBox:
         assert self.search(checker_client, q="immunity") == [in_label, in_statement]
         assert self.search(checker_client, q="immunity", o="1") == [in_statement, in_label]
 
-    def test_a_search_costs_the_same_queries_for_two_claims_as_for_twenty(self, checker_client, django_capture_on_commit_callbacks):
+    def test_a_search_costs_the_same_queries_for_two_claims_as_for_twenty(self, checker_client, django_capture_on_commit_callbacks, count_queries):
         url = reverse("admin:claims_claim_changelist") + "?q=immunity"
         with django_capture_on_commit_callbacks(execute=True):
             ClaimFactory.create_batch(2, label="Immunity deal")

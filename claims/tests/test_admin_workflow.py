@@ -16,7 +16,7 @@ from claims.tests.factories import (
     StoryFactory,
 )
 from sources.history import acting_as
-from sources.tests.factories import SourceFactory
+from sources.tests.factories import DocumentEventFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,17 @@ class TestRolesInTheAdmin:
 
     def test_a_fact_checker_cannot_add_a_story(self):
         response = signed_in(FactCheckerFactory()).get(reverse("admin:claims_story_add"))
+        assert response.status_code == 403
+
+    @pytest.mark.parametrize("role", [FactCheckerFactory, EditorFactory], ids=["fact-checker", "editor"])
+    def test_fact_checkers_and_editors_see_what_a_recheck_found(self, role):
+        event = DocumentEventFactory()
+        response = signed_in(role()).get(reverse("admin:sources_documentevent_change", args=[event.pk]))
+        assert response.status_code == 200
+
+    def test_no_role_may_edit_what_a_recheck_found(self):
+        event = DocumentEventFactory()
+        response = signed_in(FactCheckerFactory()).post(reverse("admin:sources_documentevent_delete", args=[event.pk]), {"post": "yes"})
         assert response.status_code == 403
 
 

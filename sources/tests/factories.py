@@ -1,6 +1,7 @@
 import factory
+from django.utils import timezone
 
-from sources.models import Document, DocumentKind, Excerpt, Source, SourceKind
+from sources.models import Document, DocumentEvent, DocumentKind, EventKind, Excerpt, Source, SourceKind
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -35,3 +36,22 @@ class ExcerptFactory(factory.django.DjangoModelFactory):
 
     document = factory.SubFactory(DocumentFactory)
     quote = "the deal was struck in 2010"
+
+
+class DocumentEventFactory(factory.django.DjangoModelFactory):
+    """A text change a re-check found; `dead=True` a dead link, `back=True` a link come back."""
+
+    class Meta:
+        model = DocumentEvent
+
+    class Params:
+        dead = factory.Trait(kind=EventKind.LINK_DEAD, text="", raw_sha256="", status=404, reason="The server answered 404.")
+        back = factory.Trait(kind=EventKind.LINK_BACK, text="", raw_sha256="")
+
+    document = factory.SubFactory(DocumentFactory, url="https://example.org/deal")
+    kind = EventKind.TEXT_CHANGED
+    at = factory.LazyFunction(timezone.now)
+    url = factory.LazyAttribute(lambda event: event.document.url or "https://example.org/deal")
+    status = 200
+    text = "The informant said the deal was struck in 2011. Officials denied it."
+    raw_sha256 = "0" * 64

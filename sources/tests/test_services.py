@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from sources.models import Document, DocumentEvent, EventKind, Excerpt, Source, SourceKind
 from sources.services import AUTHOR, PUBLISHER, capture_file, capture_url, link_named_source, named_sources, recheck
-from sources.tests.factories import ExcerptFactory, SourceFactory
+from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
 from sources.tests.pages import ARTICLE, BYLINE, DEAL, page_saying, pdf_saying
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("limits")]
@@ -322,3 +322,27 @@ class TestRecheckingAPage:
         limits.CAPTURE_ALLOWED_NETWORKS = []
         errors = refused(recheck, captured)
         assert "private or reserved network" in errors["url"][0] and not DocumentEvent.objects.exists()
+
+
+class TestACapturedRecord:
+    """What a capture read is evidence: no entry path edits it."""
+
+    @pytest.mark.parametrize(("field", "value"), [("text", "Edited."), ("url", "https://example.org/other"), ("retrieved_at", None)])
+    def test_it_cannot_be_edited(self, field, value):
+        document = capture_file("notes.txt", b"Officials denied it.")
+        setattr(document, field, value)
+        with pytest.raises(ValidationError) as refusal:
+            document.save()
+        assert list(refusal.value.message_dict) == [field]
+        document.refresh_from_db()
+        assert document.text == "Officials denied it."
+
+    def test_the_rest_of_the_document_can_be_edited(self):
+        document = capture_file("notes.txt", b"Officials denied it.")
+        document.title = "Officials' denial"
+        document.save()
+
+    def test_a_document_typed_in_rather_than_captured_keeps_its_text_editable(self):
+        document = DocumentFactory()
+        document.text = "Officials denied it, then confirmed it."
+        document.save()
