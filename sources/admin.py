@@ -148,7 +148,7 @@ class LinkSourceForm(forms.Form):
 @admin.register(Document)
 class DocumentAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("title", "kind", "publisher", "date", "authenticity", "disclosure", "excerpt_count", "page_now")
+    list_display = ("title", "kind", "publisher", "date", "page_now", "excerpt_count", "authenticity", "disclosure")
     list_filter = (PageFilter, "kind", "authenticity", "disclosure", "published_precision")
     list_select_related = ("publisher",)
     search_fields = ("title", "slug", "url", "publisher__name")
