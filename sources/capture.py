@@ -3,14 +3,17 @@
 `fetch(url)` is the one way the app reads the web. Whatever it is given, it either returns the
 whole response body or raises `CaptureError` naming the field at fault, having stored nothing:
 
-- only http and https addresses with a host;
-- no address on a private, loopback, link-local or otherwise non-public network (server-side
-  request forgery: an editor's URL must not reach the app's own network), checked for every
-  address the host resolves to, at every redirect, and again for the address the page is read
-  from, unless a network is named in `CAPTURE_ALLOWED_NETWORKS`;
-- at most `CAPTURE_MAX_REDIRECTS` redirects, each checked as the first address was;
-- a timeout on connecting and on each read, and a deadline for the whole fetch (a server
-  dripping a byte a second gets no further than one that says nothing);
+- only http and https addresses with a host, read as the HTTP client reads them (no backslash,
+  space or control character that two URL parsers could read differently);
+- no connection to an address on a private, loopback, link-local or otherwise non-public network
+  (server-side request forgery: an editor's URL must not reach the app's own network), unless
+  the network is named in `CAPTURE_ALLOWED_NETWORKS`. The check is made where the connection is
+  opened, on the very addresses connected to, for every connection (each redirect too): a name
+  that resolves elsewhere a second time (DNS rebinding) reaches nothing, and nothing is sent
+  before the check;
+- at most `CAPTURE_MAX_REDIRECTS` redirects;
+- a timeout on connecting and on each read, and a deadline for the whole fetch, headers and body:
+  when it passes, the connection is shut, so a server dripping a byte at a time gets no further;
 - at most `CAPTURE_MAX_BYTES` of body, counted as it arrives, never trusted from a header;
 - text, HTML or PDF only.
 
@@ -21,17 +24,31 @@ so nothing can be said of the page (a re-check records no dead link for it).
 import datetime
 import hashlib
 import ipaddress
+import re
 import socket
+import threading
 import time
-from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from contextvars import ContextVar
+from dataclasses import dataclass, field as dataclass_field
+from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import LocationParseError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+from urllib3.util import parse_url
 
 # What can be captured: the page's text is extracted from these.
 CAPTURABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
 CHUNK_BYTES = 64 * 1024
+# Characters that URL parsers disagree on or that no valid URL holds.
+UNSAFE_IN_URL = re.compile(r"[\\\s\x00-\x1f\x7f]")
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, and the deprecated
+# IPv4-compatible form): that address must be public too.
+IPV4_CARRYING_PREFIXES = [ipaddress.ip_network(prefix) for prefix in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96")]
 
 
 class CaptureError(Exception):
@@ -66,73 +83,173 @@ class Fetched:
 
 def fetch(url):
     """The page at `url`, read whole within the limits above, or CaptureError."""
-    deadline = time.monotonic() + settings.CAPTURE_DEADLINE_SECONDS
-    address = url
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy from the environment: the checks are on the real host
-        for _ in range(settings.CAPTURE_MAX_REDIRECTS + 1):
-            check_address(address)
-            response = _get(session, address, deadline)
-            if not response.is_redirect:
-                _check_peer(response, address)
-                return _read(url, address, response, deadline)
-            location = response.headers.get("Location", "")
-            response.close()
-            address = urljoin(address, location)
-        raise CaptureError(f"More than {settings.CAPTURE_MAX_REDIRECTS} redirects (a redirect loop?), the last to {address}.")
+    deadline = _Deadline(settings.CAPTURE_DEADLINE_SECONDS)
+    token = _fetch_under_way.set(deadline)
+    try:
+        with _public_only_session() as session:
+            address = url
+            for _ in range(settings.CAPTURE_MAX_REDIRECTS + 1):
+                check_address(address)
+                response = _get(session, address, deadline)
+                if not response.is_redirect:
+                    return _read(url, address, response, deadline)
+                location = response.headers.get("Location", "")
+                response.close()
+                address = urljoin(address, location)
+            raise CaptureError(f"More than {settings.CAPTURE_MAX_REDIRECTS} redirects (a redirect loop?), the last to {address}.")
+    finally:
+        deadline.cancel()
+        _fetch_under_way.reset(token)
 
 
 def check_address(url):
-    """Refuse an address that is not http(s) with a host, or whose host is on a network not public."""
+    """Refuse an address that is not http(s) with a host, read as the HTTP client will read it."""
+    if UNSAFE_IN_URL.search(url):
+        raise AddressRefused(f"Not a valid web address: {url!r} holds a backslash, a space or a control character.")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
+        parts = parse_url(url)
+    except LocationParseError as error:
         raise AddressRefused(f"Not a valid web address: {error}.") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.host:
         raise AddressRefused(f"Only http and https addresses with a host can be captured, not {url!r}.")
-    try:
-        resolved = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise CaptureError(f"The host {parts.hostname} could not be found ({error}).") from None
-    for *_, socket_address in resolved:
-        refuse_if_not_public(socket_address[0], parts.hostname)
 
 
 def refuse_if_not_public(address, host):
     ip = ipaddress.ip_address(address.split("%")[0])  # an IPv6 zone ("fe80::1%eth0") is not part of it
-    ip = getattr(ip, "ipv4_mapped", None) or ip
-    if any(ip in ipaddress.ip_network(network) for network in settings.CAPTURE_ALLOWED_NETWORKS):
-        return
-    if not ip.is_global or ip.is_multicast:
-        raise AddressRefused(
-            f"{host} is on a private or reserved network ({ip}): refused, so that no one can make the app "
-            "read its own network (set CAPTURE_ALLOWED_NETWORKS to allow one)."
-        )
+    for checked in _with_ipv4_inside(ip):
+        if any(checked in ipaddress.ip_network(network) for network in settings.CAPTURE_ALLOWED_NETWORKS):
+            continue
+        if not checked.is_global or checked.is_multicast or getattr(checked, "is_site_local", False):
+            raise AddressRefused(
+                f"{host} is on a private or reserved network ({ip}): refused, so that no one can make the app "
+                "read its own network (set CAPTURE_ALLOWED_NETWORKS to allow one)."
+            )
+
+
+def _with_ipv4_inside(ip):
+    """The address, and the IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64), if any."""
+    if ip.version == 4:
+        return [ip]
+    inside = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+    inside += [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) for prefix in IPV4_CARRYING_PREFIXES if ip in prefix]
+    return [ip, *(address for address in inside if address is not None)]
+
+
+@dataclass
+class _Deadline:
+    """The moment a fetch must be over by, and a timer per connection that shuts it then: no
+    read, of headers or body, outlasts it."""
+
+    seconds: float
+    at: float = 0.0
+    timers: list = dataclass_field(default_factory=list)
+
+    def __post_init__(self):
+        self.at = time.monotonic() + self.seconds
+
+    def left(self):
+        return max(self.at - time.monotonic(), 0.0)
+
+    def passed(self):
+        return time.monotonic() >= self.at
+
+    def guard(self, sock):
+        timer = threading.Timer(self.left(), _shut, [sock])
+        timer.daemon = True
+        timer.start()
+        self.timers.append(timer)
+
+    def cancel(self):
+        for timer in self.timers:
+            timer.cancel()
+
+
+def _shut(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+# The deadline of the fetch under way in this thread, for the connections it opens.
+_fetch_under_way = ContextVar("fetch_under_way", default=None)
+
+
+class _PublicOnly:
+    """A connection that resolves its host, refuses it unless every address is public, and then
+    connects to those very addresses (never resolving the name again)."""
+
+    def _new_conn(self):
+        try:
+            resolved = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as error:
+            raise NameResolutionError(self.host, self, error) from error
+        addresses = list(dict.fromkeys(socket_address[0] for *_, socket_address in resolved))
+        for address in addresses:
+            refuse_if_not_public(address, self.host)
+        error = None
+        for address in addresses:
+            try:
+                sock = urllib3_connection.create_connection(
+                    (address, self.port), self.timeout, source_address=self.source_address, socket_options=self.socket_options
+                )
+            except OSError as refused:
+                error = refused
+                continue
+            deadline = _fetch_under_way.get()
+            if deadline is not None:
+                deadline.guard(sock)
+            return sock
+        raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
+
+
+class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPConnectionPool, "https": _PublicHTTPSConnectionPool}
+
+
+def _public_only_session():
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the checks are on the real host
+    session.mount("http://", _PublicOnlyAdapter())
+    session.mount("https://", _PublicOnlyAdapter())
+    return session
 
 
 def _get(session, address, deadline):
-    timeout = min(settings.CAPTURE_TIMEOUT_SECONDS, max(deadline - time.monotonic(), 0.001))
+    """The response's status and headers; its body is read by _read."""
+    timeout = min(settings.CAPTURE_TIMEOUT_SECONDS, max(deadline.left(), 0.001))
+    late = CaptureError(f"{address} took more than {settings.CAPTURE_DEADLINE_SECONDS} seconds to answer: not captured.")
     try:
         response = session.get(address, stream=True, allow_redirects=False, timeout=(timeout, timeout))
     except requests.Timeout:
-        raise CaptureError(f"{address} did not answer within {settings.CAPTURE_TIMEOUT_SECONDS} seconds.") from None
+        raise (late if deadline.passed() else CaptureError(f"{address} did not answer within {settings.CAPTURE_TIMEOUT_SECONDS} seconds.")) from None
     except requests.RequestException as error:
-        raise CaptureError(f"{address} could not be reached: {_reason(error)}.") from None
-    return response
-
-
-def _check_peer(response, address):
-    """The name was checked when resolved; the address the page is read from is checked too, in
-    case the name now resolves elsewhere (DNS rebinding)."""
-    try:
-        peer = _peer_address(response)
-        if peer is None:  # refused rather than read unchecked
-            raise AddressRefused(f"The address {address} was answered from could not be checked.")
-        refuse_if_not_public(peer, urlsplit(address).hostname)
-    except CaptureError:
+        raise (late if deadline.passed() else CaptureError(f"{address} could not be reached: {_reason(error)}.")) from None
+    except ValueError:  # requests reads a redirect's Location even when not following it
+        raise CaptureError(f"{address} redirects to an address that is not valid.") from None
+    # Headers cut short by the deadline's shutting the connection can look whole.
+    if deadline.passed():
         response.close()
-        raise
+        raise late
+    return response
 
 
 def _read(url, final_url, response, deadline):
@@ -153,13 +270,14 @@ def _read(url, final_url, response, deadline):
                     raise CaptureError(
                         f"{final_url} is larger than {settings.CAPTURE_MAX_BYTES:,} bytes: not captured.", status=response.status_code
                     )
-                if time.monotonic() > deadline:
-                    raise CaptureError(
-                        f"{final_url} took more than {settings.CAPTURE_DEADLINE_SECONDS} seconds to send: not captured.",
-                        status=response.status_code,
-                    )
         except requests.RequestException as error:
-            raise CaptureError(f"{final_url} stopped sending: {_reason(error)}.", status=response.status_code) from None
+            if not deadline.passed():
+                raise CaptureError(f"{final_url} stopped sending: {_reason(error)}.", status=response.status_code) from None
+        # Checked after reading too: the deadline's shutting the connection ends a body early.
+        if deadline.passed():
+            raise CaptureError(
+                f"{final_url} took more than {settings.CAPTURE_DEADLINE_SECONDS} seconds to send: not captured.", status=response.status_code
+            )
         return Fetched(
             url=url,
             final_url=final_url,
@@ -169,22 +287,6 @@ def _read(url, final_url, response, deadline):
             body=bytes(body),
             retrieved_at=datetime.datetime.now(datetime.UTC),
         )
-
-
-def _peer_address(response):
-    """The IP address the response came from, or None. Neither requests nor urllib3 exposes it, so
-    it is read from the socket under the response; if a new version moves it, every capture is
-    refused (and the tests fail) rather than made unchecked."""
-    sockets = [
-        getattr(getattr(response.raw, "connection", None), "sock", None),
-        getattr(getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None), "_sock", None),
-    ]
-    for sock in sockets:
-        try:
-            return sock.getpeername()[0]
-        except (AttributeError, OSError):
-            continue
-    return None
 
 
 def _reason(error):

@@ -1,6 +1,7 @@
 """A web server the tests start on 127.0.0.1 (never the internet), and capture limits small enough to reach."""
 
 import http.server
+import sys
 import threading
 import time
 
@@ -13,6 +14,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     """The pages a test put on the server, then each fixed path a kind of page a capture meets."""
 
     def do_GET(self):
+        self.server.requests.append(self.path)
         page = self.server.pages.get(self.path)
         if page is not None:
             self.answer(*page)
@@ -25,10 +27,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/moved": lambda: self.redirect("/page"),
             "/twice": lambda: self.redirect("/moved"),
             "/loop": lambda: self.redirect("/loop"),
+            "/bad-location": lambda: self.redirect("http://[::1"),
             "/to-metadata": lambda: self.redirect("http://169.254.169.254/latest/meta-data/"),
             "/huge": self.huge,
             "/silent": self.silent,
             "/drip": self.drip,
+            "/endless-drip": self.endless_drip,
+            "/slow-headers": self.slow_headers,
         }.get(self.path)
         if route is None:
             self.answer(404, "text/plain", b"No such route.")
@@ -69,8 +74,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(0.5)
 
+    def endless_drip(self):
+        """A byte every half second, until the client goes away."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        while True:
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.5)
+
+    def slow_headers(self):
+        """A header line every half second, never the end of them."""
+        self.send_response(200)
+        for number in range(1000):
+            self.send_header(f"X-Line-{number}", "slow")
+            self.flush_headers()
+            time.sleep(0.5)
+
     def log_message(self, *args):
         pass
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that went away (the deadline shut its connection) is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class LocalWeb:
@@ -87,15 +119,20 @@ class LocalWeb:
         self.httpd.pages[path] = (status, content_type, body.encode() if isinstance(body, str) else body)
         return self.url(path)
 
+    @property
+    def requests(self):
+        """The paths asked for, in order."""
+        return self.httpd.requests
+
     def remove(self, path, status=404):
         self.put(path, "Not found.", "text/plain", status)
 
 
 @pytest.fixture(scope="session")
 def running_web():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
+    httpd = Server(("127.0.0.1", 0), Handler)
     httpd.pages = {}
+    httpd.requests = []
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield LocalWeb(httpd)
     httpd.shutdown()
@@ -104,8 +141,9 @@ def running_web():
 
 @pytest.fixture
 def web(running_web, limits):
-    """The local server, with no pages put by an earlier test."""
+    """The local server, with no pages put, nor requests received, from an earlier test."""
     running_web.httpd.pages.clear()
+    running_web.httpd.requests.clear()
     yield running_web
     running_web.httpd.pages.clear()
 

@@ -3,6 +3,7 @@ on this machine: never the internet."""
 
 import hashlib
 import socket
+import time
 
 import pytest
 
@@ -44,6 +45,20 @@ class TestRefusals:
     def test_a_server_sending_too_slowly_is_given_up_at_the_deadline(self, server):
         assert "took more than 2 seconds to send" in str(refusal(f"{server}/drip"))
 
+    def test_a_server_that_never_stops_dripping_is_cut_off_at_the_deadline(self, server):
+        started = time.monotonic()
+        assert "took more than 2 seconds to send" in str(refusal(f"{server}/endless-drip"))
+        assert time.monotonic() - started < 4  # the deadline, and a read's timeout at most
+
+    def test_a_server_that_never_ends_its_headers_is_cut_off_at_the_deadline(self, server):
+        started = time.monotonic()
+        assert "took more than 2 seconds to answer" in str(refusal(f"{server}/slow-headers"))
+        assert time.monotonic() - started < 4  # the deadline, and a read's timeout at most
+
+    def test_a_redirect_to_an_invalid_address_is_refused_naming_the_url(self, web):
+        error = refusal(web.url("/bad-location"))
+        assert error.field == "url" and "redirects to an address that is not valid" in str(error)
+
     def test_a_body_over_the_size_limit_is_refused_as_it_arrives(self, server):
         assert "is larger than 32,768 bytes" in str(refusal(f"{server}/huge"))
 
@@ -72,6 +87,8 @@ class TestPrivateNetworks:
             "http://127.0.0.1/", "http://localhost/", "http://10.1.2.3/", "http://192.168.0.1/", "http://172.16.0.1/",
             "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[fc00::1]/", "http://[::ffff:10.0.0.1]/",
             "http://0.0.0.0/", "http://224.0.0.1/",
+            # IPv6 forms carrying a private IPv4 address: 6to4, NAT64, IPv4-compatible; and site-local.
+            "http://[2002:a9fe:a9fe::]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[::7f00:1]/", "http://[fec0::1]/",
         ],
     )
     def test_an_address_on_a_private_or_reserved_network_is_refused(self, url, limits):
@@ -81,13 +98,28 @@ class TestPrivateNetworks:
     def test_a_redirect_into_a_private_network_is_refused(self, server):
         assert "169.254.169.254 is on a private or reserved network" in str(refusal(f"{server}/to-metadata"))
 
-    def test_the_address_connected_to_is_checked_as_well_as_the_name(self, server, monkeypatch):
-        """A name may resolve to a public address when checked and a private one when connected
-        to (DNS rebinding): the connection's own address is checked too."""
-        checked = []
-        monkeypatch.setattr("sources.capture.refuse_if_not_public", lambda address, host: checked.append(address))
-        fetch(f"{server}/page")
-        assert checked == ["127.0.0.1", "127.0.0.1"]  # resolved, then read from
+    def test_a_name_that_resolves_elsewhere_when_connecting_reaches_nothing(self, web, limits, monkeypatch):
+        """DNS rebinding: the addresses checked are the addresses connected to, resolved once per
+        connection, so a name that turns private between two lookups sends no request anywhere."""
+        limits.CAPTURE_ALLOWED_NETWORKS = []
+        real = socket.getaddrinfo
+        answers = iter(["93.184.215.14", "127.0.0.1"])
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: real(next(answers, "127.0.0.1") if host == "rebound.example" else host, *args, **kwargs))
+        with pytest.raises(CaptureError):
+            fetch(f"http://rebound.example:{web.httpd.server_address[1]}/page")
+        assert web.requests == []
+
+    @pytest.mark.parametrize("trick", ["\\@example.org/", "\\\\example.org/", " @example.org/", "\t@example.org/"])
+    def test_an_address_two_parsers_could_read_differently_is_refused_before_any_request(self, web, limits, trick):
+        limits.CAPTURE_ALLOWED_NETWORKS = []
+        error = refusal(f"{web.root}{trick}page")
+        assert error.field == "url" and "backslash, a space or a control character" in str(error)
+        assert web.requests == []
+
+    def test_a_private_address_is_refused_before_any_request_is_sent(self, web, limits):
+        limits.CAPTURE_ALLOWED_NETWORKS = []
+        refusal(web.url("/page"))
+        assert web.requests == []
 
     def test_the_test_servers_network_is_refused_unless_allowed(self, server, limits):
         limits.CAPTURE_ALLOWED_NETWORKS = []
