@@ -1,8 +1,9 @@
 """How long the admin takes to show what changed on a re-checked page (sources.diff.word_diff).
 
-Synthetic pages of N paragraphs of 60 words each; per size, three changes: a few words edited in
-5 paragraphs, 5 paragraphs removed and 5 added, and every paragraph in reverse order (the worst
-case: nothing lines up). Prints the median of --repeat runs, in milliseconds.
+Synthetic pages of N paragraphs of 60 words each; per size, four changes: a few words edited in
+5 paragraphs, 5 paragraphs removed and 5 added, every paragraph in reverse order (nothing lines
+up), and a live blog (each paragraph followed by the same "Share" and "Advertisement" lines, a
+tenth as many new entries put on top and 5 edited). Prints the median of --repeat runs, in ms.
 
     .venv/bin/python bench/diff.py [--sizes 50 500 2500] [--repeat 5]
 """
@@ -41,6 +42,14 @@ def moved(paragraphs, rng):
     return changed + page(5, rng)
 
 
+def live_blog(paragraphs, rng):
+    """The page as a live blog before and after: recurring lines between entries, new entries on top."""
+    def laid_out(entries):
+        return [line for entry in entries for line in (entry, "Share", "Advertisement")]
+
+    return laid_out(paragraphs), laid_out(page(len(paragraphs) // 10, rng) + edited(paragraphs, rng))
+
+
 def timed(old, new, repeat):
     runs = []
     for _ in range(repeat):
@@ -56,13 +65,15 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     rng = random.Random(1)
-    print(f"{'paragraphs':>10} {'characters':>11} {'5 edited':>10} {'5 out, 5 in':>12} {'all reversed':>13}  (median ms)")
+    print(f"{'paragraphs':>10} {'characters':>11} {'5 edited':>10} {'5 out, 5 in':>12} {'all reversed':>13} {'live blog':>10}  (median ms)")
     for size in options.sizes:
         paragraphs = page(size, rng)
         old = "\n".join(paragraphs)
         cases = [edited(paragraphs, rng), moved(paragraphs, rng), list(reversed(paragraphs))]
         figures = [timed(old, "\n".join(case), options.repeat) for case in cases]
-        print(f"{size:>10} {len(old):>11,} {figures[0]:>10.1f} {figures[1]:>12.1f} {figures[2]:>13.1f}")
+        blog_before, blog_after = live_blog(paragraphs, rng)
+        figures.append(timed("\n".join(blog_before), "\n".join(blog_after), options.repeat))
+        print(f"{size:>10} {len(old):>11,} {figures[0]:>10.1f} {figures[1]:>12.1f} {figures[2]:>13.1f} {figures[3]:>10.1f}")
 
 
 if __name__ == "__main__":

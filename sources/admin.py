@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -93,6 +92,9 @@ class DocumentEventInline(admin.TabularInline):
         if event.kind != EventKind.TEXT_CHANGED:
             return ""
         return format_html('<a href="{}">What changed</a>', reverse("admin:sources_documentevent_change", args=[event.pk]))
+
+
+RECHECK_ACTION_LIMIT = 10
 
 
 class PageFilter(admin.SimpleListFilter):
@@ -229,9 +231,7 @@ class DocumentAdmin(HistoryAdmin):
             try:
                 if data["file"]:
                     upload = data["file"]
-                    # One byte past the limit is enough to refuse a larger file without reading it all.
-                    body = upload.read(settings.CAPTURE_MAX_BYTES + 1)
-                    document = capture_file(upload.name, body, kind=data["kind"], url=data["file_url"], by=request.user)
+                    document = capture_file(upload.name, upload, kind=data["kind"], url=data["file_url"], by=request.user)
                 else:
                     document = capture_url(data["url"], kind=data["kind"], by=request.user)
             except ValidationError as refusal:
@@ -259,6 +259,10 @@ class DocumentAdmin(HistoryAdmin):
 
     @admin.action(description="Re-check the pages of the selected documents", permissions=["change"])
     def recheck_pages(self, request, queryset):
+        if queryset.count() > RECHECK_ACTION_LIMIT:
+            # Each page is read within this request, up to CAPTURE_DEADLINE_SECONDS apiece.
+            messages.error(request, f"Select at most {RECHECK_ACTION_LIMIT} documents to re-check at once; recheck_documents re-checks them all.")
+            return
         for document in queryset.exclude(url=""):
             self._recheck(request, document)
         for document in queryset.filter(url=""):
@@ -316,12 +320,12 @@ DIFF_MARKUP = {UNCHANGED: "{}", REMOVED: "<del>{}</del>", ADDED: "<ins>{}</ins>"
 class DocumentEventAdmin(admin.ModelAdmin):
     """What re-checks found: read-only, since it is the record of what the page said and when."""
 
-    list_display = ("document", "kind", "at", "status", "reason")
+    list_display = ("document", "kind", "at", "status", "reason", "checked_by")
     list_filter = ("kind",)
-    list_select_related = ("document",)
+    list_select_related = ("document", "checked_by")
     search_fields = ("document__title", "url", "reason")
     date_hierarchy = "at"
-    fields = ("document", "kind", "at", "url", "final_url", "status", "reason", "text_sha256", "raw_sha256", "changes", "excerpts_gone")
+    fields = ("document", "kind", "at", "checked_by", "url", "final_url", "status", "reason", "text_sha256", "raw_sha256", "changes", "excerpts_gone")
     readonly_fields = fields
 
     class Media:

@@ -30,7 +30,7 @@ def word_diff(old, new, *, context=CONTEXT_WORDS):
     words it holds."""
     before, after = old.splitlines(keepends=True), new.splitlines(keepends=True)
     pieces = []
-    for operation, old_start, old_end, new_start, new_end in _opcodes(before, after):
+    for operation, old_start, old_end, new_start, new_end in _opcodes(before, after, lines=True):
         removed, added = "".join(before[old_start:old_end]), "".join(after[new_start:new_end])
         if operation == "equal":
             pieces.append(Piece(UNCHANGED, removed))
@@ -48,8 +48,11 @@ def word_diff(old, new, *, context=CONTEXT_WORDS):
     return cut
 
 
-def _opcodes(before, after):
-    return difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+def _opcodes(before, after, *, lines=False):
+    # Lines that recur through a long page ("Share", "Advertisement") are left out of the search
+    # for matches (difflib's autojunk), else it turns quadratic; words never are, since a page
+    # is mostly the same few words and spaces.
+    return difflib.SequenceMatcher(None, before, after, autojunk=lines).get_opcodes()
 
 
 def _word_changes(removed, added):

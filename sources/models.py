@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
@@ -61,11 +62,18 @@ class SourceQuerySet(HistoriedQuerySet):
         """These sources, and every source they are aliases of or act for, however far up."""
         return self.filter(pk__in=_walk_sources(source_ids, up=True))
 
-    def named(self, name):
-        """The sources, aliases included, going by this name: its spelling, case and accents aside."""
-        name = " ".join(name.split())
-        slug = slugify(name)
-        return self.filter(Q(name__iexact=name) | Q(slug=slug) if slug else Q(name__iexact=name))
+    def going_by(self, names):
+        """For each name, the sources (aliases included) going by it, its spelling, case and
+        accents aside: {name: [sources]}, in one query."""
+        wanted = {name: (" ".join(name.split()).casefold(), slugify(name)) for name in names}
+        match = Q(pk__in=[])
+        for folded, slug in wanted.values():
+            match |= Q(name__iexact=folded) | (Q(slug=slug) if slug else Q(pk__in=[]))
+        found = list(self.filter(match).select_related("alias_of")) if wanted else []
+        return {
+            name: [source for source in found if source.name.casefold() == folded or (slug and source.slug == slug)]
+            for name, (folded, slug) in wanted.items()
+        }
 
     def speaking_for(self, source_ids):
         """These sources, and every source that is their alias or acts for them, however far down."""
@@ -419,6 +427,14 @@ class DocumentEvent(ValidatedModel):
     text = models.TextField(blank=True, help_text="The page's new text.")
     text_sha256 = models.CharField(max_length=64, blank=True, verbose_name="text SHA-256")
     raw_sha256 = models.CharField(max_length=64, blank=True, verbose_name="raw bytes SHA-256")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who asked for the re-check: empty for one run by recheck_documents.",
+    )
 
     class Meta:
         ordering = ["document", "at", "pk"]

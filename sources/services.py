@@ -12,6 +12,7 @@ Each one reads and extracts first, outside any transaction, then writes in one t
 a refusal (a `ValidationError` naming the field) stores nothing.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,21 +33,26 @@ AUTHOR = "author"
 # What a source named by a page is made as, when no source goes by its name.
 NEW_SOURCE_KIND = {PUBLISHER: SourceKind.OUTLET, AUTHOR: SourceKind.PERSON}
 TITLE_LENGTH = Document._meta.get_field("title").max_length
+URL_LENGTH = Document._meta.get_field("url").max_length
 
 
-def capture_url(url, *, kind=DocumentKind.ARTICLE, by=None):
-    """A new document holding the page at `url` as it is now; ValidationError naming `url` if it cannot be."""
+def capture_url(url, *, kind=DocumentKind.ARTICLE, create_sources=False, by=None):
+    """A new document holding the page at `url` as it is now; ValidationError naming `url` if it
+    cannot be. With `create_sources`, the publisher and authors no source goes by are created."""
     url = _valid_url(url.strip())
-    _refuse_if_captured("url", url=url)
+    _refuse_if_captured("url", urls=[url])
     try:
         fetched = fetch(url)
         extracted = extract(fetched.body, fetched.content_type, fetched.charset)
     except CaptureError as error:
         raise ValidationError({error.field: str(error)}) from None
+    if len(fetched.final_url) > URL_LENGTH:
+        raise ValidationError({"url": f"The page redirected to an address longer than {URL_LENGTH} characters: not captured."})
     return _store(
         extracted,
         field="url",
         by=by,
+        create_sources=create_sources,
         kind=kind,
         url=url,
         final_url=fetched.final_url,
@@ -56,9 +62,11 @@ def capture_url(url, *, kind=DocumentKind.ARTICLE, by=None):
     )
 
 
-def capture_file(name, body, *, kind=DocumentKind.ARTICLE, url="", field="file", by=None):
-    """A new document holding the text of a file (plain text, HTML or PDF) named `name`; `url`
-    says where it came from, if known. Refusals name `field`."""
+def capture_file(name, file, *, kind=DocumentKind.ARTICLE, url="", field="file", create_sources=False, by=None):
+    """A new document holding the text of a file (plain text, HTML or PDF) named `name`, read
+    from the open binary `file`; `url` says where it came from, if known. Refusals name `field`."""
+    # One byte past the limit is enough to refuse a larger file.
+    body = file.read(settings.CAPTURE_MAX_BYTES + 1)
     if len(body) > settings.CAPTURE_MAX_BYTES:
         raise ValidationError({field: f"“{name}” is larger than {settings.CAPTURE_MAX_BYTES:,} bytes: not captured."})
     content_type = file_type(name, body)
@@ -66,7 +74,7 @@ def capture_file(name, body, *, kind=DocumentKind.ARTICLE, url="", field="file",
         raise ValidationError({field: f"“{name}” is not a file that can be captured: only {', '.join(FILE_TYPES)} files."})
     url = _valid_url(url.strip()) if url else ""
     raw_sha256 = sha256_of_bytes(body)
-    _refuse_if_captured(field, url=url, raw_sha256=raw_sha256)
+    _refuse_if_captured(field, urls=[url] if url else [], raw_sha256=raw_sha256)
     try:
         extracted = extract(body, content_type, field=field)
     except CaptureError as error:
@@ -75,6 +83,7 @@ def capture_file(name, body, *, kind=DocumentKind.ARTICLE, url="", field="file",
         extracted,
         field=field,
         by=by,
+        create_sources=create_sources,
         kind=kind,
         url=url,
         captured_file=name,
@@ -91,35 +100,39 @@ def _valid_url(url):
         raise ValidationError({"url": error.messages}) from None
 
 
-def _refuse_if_captured(field, *, url="", raw_sha256=""):
-    """Refuse a second capture of one page (by its address, before or after redirects) or of the same bytes."""
-    same = Q(url=url) | Q(final_url=url) if url else Q()
+def _refuse_if_captured(field, *, urls=(), raw_sha256=""):
+    """Refuse a second capture of one page (by its addresses, before or after redirects, against
+    those of every document) or of the same bytes."""
+    same = Q(pk__in=[])
+    for url in urls:
+        same |= Q(url=url) | Q(final_url=url)
     if raw_sha256:
         same |= Q(raw_sha256=raw_sha256)
-    captured = Document.objects.filter(same).first() if same else None
-    if captured is not None:
-        raise ValidationError(
-            {field: f"This is already captured as “{captured.title}” ({captured.slug}): re-check that document instead."}
-        )
+    known = Document.objects.filter(same).first()
+    if known is not None:
+        how = "captured" if known.raw_sha256 else "a document"
+        raise ValidationError({field: f"This is already {how}: “{known.title}” ({known.slug}). Re-check that document instead."})
 
 
-def _store(extracted, *, field, by, title, **captured):
+def _store(extracted, *, field, by, title, create_sources, **captured):
     try:
-        return _create_document(extracted, field=field, by=by, title=title, **captured)
+        return _create_document(extracted, field=field, by=by, title=title, create_sources=create_sources, **captured)
     except IntegrityError:
-        # The same bytes stored by another capture between the check and the insert: the
-        # database's unique constraint refused this one, and the transaction left nothing.
-        raise ValidationError({field: "This was captured by someone else at the same moment: re-check that document instead."}) from None
+        # Another capture wrote the same bytes, or took the same slug, between the checks and
+        # the insert: the database refused this one, and the transaction left nothing.
+        if Document.objects.filter(raw_sha256=captured["raw_sha256"]).exists():
+            raise ValidationError({field: "This was captured by someone else at the same moment: re-check that document instead."}) from None
+        raise ValidationError({field: "Another document took the same name at the same moment: capture it again."}) from None
 
 
-def _create_document(extracted, *, field, by, title, **captured):
+def _create_document(extracted, *, field, by, title, create_sources, **captured):
     date = extracted.date
     with transaction.atomic(), acting_as(by):
         # Checked again now: someone may have captured it while it was read.
-        _refuse_if_captured(field, url=captured["url"], raw_sha256=captured["raw_sha256"])
+        _refuse_if_captured(field, urls=[url for url in (captured["url"], captured.get("final_url")) if url], raw_sha256=captured["raw_sha256"])
         document = Document(
             title=_shortened(title, TITLE_LENGTH),
-            slug=_free_document_slug(title),
+            slug=_free_slug(Document, title, "document"),
             text=extracted.text,
             captured_metadata=extracted.metadata(),
             published=date,
@@ -128,11 +141,14 @@ def _create_document(extracted, *, field, by, title, **captured):
             **captured,
         )
         # The names the page gives that exactly one source goes by are linked; the others wait
-        # for a fact-checker (named_sources).
-        certain = [(named.role, named.matches[0]) for named in named_sources(document) if len(named.matches) == 1]
-        document.publisher = next((source for role, source in certain if role == PUBLISHER), None)
+        # for a fact-checker (named_sources), or are created now if asked.
+        named = named_sources(document)
+        chosen = [(each.role, each.matches[0]) for each in named if len(each.matches) == 1]
+        if create_sources:
+            chosen += [(each.role, _new_source(each.role, each.name)) for each in named if not each.matches]
+        document.publisher = next((source for role, source in chosen if role == PUBLISHER), None)
         document.save()
-        document.authors.add(*[source for role, source in certain if role == AUTHOR])
+        document.authors.add(*[source for role, source in chosen if role == AUTHOR])
     return document
 
 
@@ -141,10 +157,17 @@ def _shortened(text, length):
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _free_document_slug(title):
-    base = slugify(title)[:190] or "document"
-    taken = set(Document.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+def _free_slug(model, name, fallback):
+    """A slug made from the name (the fallback when it has no Latin letters) that no row of the model has."""
+    base = slugify(name)[:190] or fallback
+    taken = set(model._base_manager.filter(slug__startswith=base).values_list("slug", flat=True))
     return next(slug for slug in (base, *(f"{base}-{number}" for number in range(2, len(taken) + 3))) if slug not in taken)
+
+
+def _new_source(role, name):
+    source = Source(name=name, slug=_free_slug(Source, name, "source"), kind=NEW_SOURCE_KIND[role])
+    source.save()
+    return source
 
 
 @dataclass(frozen=True)
@@ -162,10 +185,11 @@ def named_sources(document):
     said = document.captured_metadata or {}
     named = [(PUBLISHER, said["publisher"])] if said.get("publisher") else []
     named += [(AUTHOR, name) for name in said.get("authors", [])]
-    author_ids = set(document.authors.values_list("pk", flat=True)) if document.pk else set()
+    going_by = Source.objects.going_by([name for _, name in named])
+    author_ids = set(document.authors.values_list("pk", flat=True)) if document.pk and named else set()
     proposals = []
     for role, name in named:
-        matches = list(Source.objects.named(name).select_related("alias_of"))
+        matches = going_by[name]
         linked_ids = {document.publisher_id} if role == PUBLISHER else author_ids
         linked = next((source for source in matches if source.pk in linked_ids), None)
         proposals.append(NamedSource(role, name, matches, linked))
@@ -185,9 +209,7 @@ def link_named_source(document, *, role, name, source=None, by=None):
     if source is not None and source not in proposal.matches:
         raise ValidationError({"source": f"“{source}” does not go by the name “{name}”."})
     with transaction.atomic(), acting_as(by):
-        if source is None:
-            source = Source(name=name, kind=NEW_SOURCE_KIND[role])
-            source.save()
+        source = source or _new_source(role, name)
         _link(document, role, source)
     return source
 
@@ -232,7 +254,7 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
         was_dead = latest is not None and latest.kind == EventKind.LINK_DEAD
         # A routine check is not an edit of the document: no version in its history.
         Document._base_manager.filter(pk=document.pk).update(last_checked_at=now)
-        found = dict(document=document, url=document.url)
+        found = dict(document=document, url=document.url, checked_by=by)
         if failure is not None:
             if was_dead:
                 return Rechecked(f"still dead ({latest.reason})")
@@ -240,29 +262,43 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
             event.save()
             return Rechecked(f"link dead: {failure}", event)
         found.update(at=fetched.retrieved_at, final_url=fetched.final_url, status=fetched.status)
-        known = document.latest_known_text()
-        if known and _words(text) != _words(known):
-            event = DocumentEvent(kind=EventKind.TEXT_CHANGED, text=text, raw_sha256=fetched.body_sha256, **found)
+        if not document.raw_sha256:
+            # A text typed in is not what the extraction reads from the page: only the link is checked.
+            event = DocumentEvent(kind=EventKind.LINK_BACK, **found) if was_dead else None
+            if event:
+                event.save()
+            return Rechecked("link back (its text, typed in, is not compared)" if event else "answers (its text, typed in, is not compared)", event)
+        changed = _words(text) != _words(document.latest_known_text())
+        event = DocumentEvent(kind=EventKind.TEXT_CHANGED, text=text, raw_sha256=fetched.body_sha256, **found) if changed else None
+        event = event or (DocumentEvent(kind=EventKind.LINK_BACK, **found) if was_dead else None)
+        if event:
             event.save()
-            gone = _flag_excerpts(document, event)
-            return Rechecked(f"text changed{f'; quotes gone from the page: {gone}' if gone else ''}", event)
-        if was_dead:
-            event = DocumentEvent(kind=EventKind.LINK_BACK, **found)
-            event.save()
-            return Rechecked("link back, its text unchanged", event)
-        return Rechecked("unchanged" if known else "answers (no snapshot to compare with)")
+        # Every excerpt, those added since the last change too, is checked against the page as it is.
+        last_change = event if changed else document.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
+        gone = _flag_excerpts(document, text, last_change) if last_change else 0
+        summary = "text changed" if changed else ("link back, its text unchanged" if event else "unchanged")
+        return Rechecked(f"{summary}; quotes gone from the page: {gone}" if gone else summary, event)
 
 
-def _flag_excerpts(document, event):
-    """Flag the excerpts whose quotes the new text lacks, and unflag those it has again. Each stays
-    anchored to the snapshot it quotes: its quote, offsets and context are left as they are."""
-    words = _words(event.text)
+def _flag_excerpts(document, text, change):
+    """Flag the excerpts whose quotes the page's text lacks (as found by `change`), and unflag
+    those it has again. Each stays anchored to the snapshot it quotes: its quote, offsets and
+    context are left as they are. Returns how many quotes are gone."""
+    words = _words(text)
     excerpts = list(document.excerpts.all())
-    gone = [excerpt for excerpt in excerpts if _words(excerpt.quote) not in words]
+    gone = [excerpt for excerpt in excerpts if not _appears(excerpt.quote, words)]
     back = [excerpt.pk for excerpt in excerpts if excerpt not in gone and excerpt.gone_in_id is not None]
-    Excerpt.objects.filter(pk__in=[excerpt.pk for excerpt in gone if excerpt.gone_in_id is None]).update(gone_in=event)
+    Excerpt.objects.filter(pk__in=[excerpt.pk for excerpt in gone if excerpt.gone_in_id is None]).update(gone_in=change)
     Excerpt.objects.filter(pk__in=back).update(gone_in=None)
     return len(gone)
+
+
+def _appears(quote, words):
+    """Whether the quote stands in the text as whole words: "12" is not in "120", nor "confirmed" in "unconfirmed"."""
+    quote = _words(quote)
+    before = r"(?<!\w)" if re.match(r"\w", quote[:1]) else ""
+    after = r"(?!\w)" if re.match(r"\w", quote[-1:]) else ""
+    return re.search(before + re.escape(quote) + after, words) is not None
 
 
 def _words(text):

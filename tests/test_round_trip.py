@@ -29,7 +29,7 @@ is captured), so no other test sees the flush or the loaded rows.
 import datetime
 import json
 import re
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -207,7 +207,7 @@ def rich_database(django_capture_on_commit_callbacks):
             Document.objects.exclude(text="").order_by("slug").first().authors.add(Source.objects.get(slug="business-insider"))
             excerpt = Excerpt.objects.order_by("pk").first()
             excerpt.save()
-            captured = capture_file("statement.html", b"<html><head><title>A statement</title></head><body><p>As published.</p></body></html>")
+            captured = capture_file("statement.html", BytesIO(b"<html><head><title>A statement</title></head><body><p>As published.</p></body></html>"))
             found = dict(at=captured.retrieved_at, url="https://example.org/statement")
             DocumentEvent(document=captured, kind=EventKind.LINK_DEAD, status=404, reason="It answered 404 Not Found.", **found).save()
             changed = DocumentEvent(document=excerpt.document, kind=EventKind.TEXT_CHANGED, status=200, text="Amended.", raw_sha256="0" * 64, **found)

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -10,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sources', '0003_history'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -26,6 +28,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField(blank=True, help_text="The page's new text.")),
                 ('text_sha256', models.CharField(blank=True, max_length=64, verbose_name='text SHA-256')),
                 ('raw_sha256', models.CharField(blank=True, max_length=64, verbose_name='raw bytes SHA-256')),
+                ('checked_by', models.ForeignKey(blank=True, help_text='Who asked for the re-check: empty for one run by recheck_documents.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['document', 'at', 'pk'],

@@ -154,7 +154,7 @@ class TestCapturePage:
     def test_a_page_already_captured_is_refused_on_the_url_field(self, checker_client, captured):
         response = self.post(checker_client, url=captured.url)
         assert response.status_code == 200 and Document.objects.count() == 1
-        assert "already captured as “The deal”" in response.context["form"].errors["url"][0]
+        assert "already captured: “The deal”" in response.context["form"].errors["url"][0]
 
     def test_a_file_of_another_type_is_refused_on_the_file_field(self, checker_client):
         errors = self.refusal(checker_client, file=SimpleUploadedFile("photo.png", b"\x89PNG\r\n"))
@@ -275,6 +275,12 @@ class TestRecheckAction:
             ("Dead", EventKind.LINK_DEAD),
         ]
         assert {level for level, _ in messages_of(response)} == {"warning"}
+
+    def test_more_documents_than_a_request_can_wait_for_are_refused_and_none_rechecked(self, checker_client):
+        documents = DocumentFactory.create_batch(11, url="https://example.org/deal")
+        response = self.run_action(checker_client, *documents)
+        assert messages_of(response) == [("error", "Select at most 10 documents to re-check at once; recheck_documents re-checks them all.")]
+        assert not Document.objects.filter(last_checked_at__isnull=False).exists()
 
     def test_it_warns_of_a_document_without_a_url(self, checker_client, captured):
         without = DocumentFactory(title="Leaked memo", url="")

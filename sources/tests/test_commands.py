@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sources.models import Document, DocumentEvent, EventKind, SourceKind
+from sources.services import recheck
 from sources.tests.factories import DocumentFactory, SourceFactory
 from sources.tests.pages import BYLINE, DEAL, page_saying, pdf_saying
 
@@ -115,6 +116,19 @@ class TestRecheckDocuments:
         with pytest.raises(CommandError, match="1 could not be re-checked: no-url."):
             run("recheck_documents", "no-url", "one")
         assert Document.objects.get(slug="one").last_checked_at is not None
+
+    def test_an_unexpected_error_on_one_page_is_reported_and_the_others_still_rechecked(self, two_pages, monkeypatch):
+        real = recheck
+
+        def failing_on_one(document, **kwargs):
+            if document.slug == "one":
+                raise ValueError("a surprise")
+            return real(document, **kwargs)
+
+        monkeypatch.setattr("sources.management.commands.recheck_documents.recheck", failing_on_one)
+        with pytest.raises(CommandError, match="1 could not be re-checked: one."):
+            run("recheck_documents")
+        assert Document.objects.get(slug="two").last_checked_at is not None
 
     def test_a_negative_number_of_hours_is_refused(self):
         assert refusal("recheck_documents", "--skip-checked-within", "-1").startswith("--skip-checked-within")

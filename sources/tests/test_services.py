@@ -3,6 +3,7 @@ the tests' own web server."""
 
 import datetime
 import hashlib
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -108,6 +109,17 @@ class TestProposingSources:
         assert not document.authors.exists()
         assert len(named_sources(document)[1].matches) == 2
 
+    def test_sources_no_source_goes_by_are_created_with_the_capture_when_asked(self, web):
+        document = capture_url(web.put("/deal", page_saying(*DEAL, head=BYLINE)), create_sources=True)
+        assert document.publisher.name == "Narco News"
+        assert sorted(document.authors.values_list("name", flat=True)) == ["Bill Conroy", "MX1"]
+
+    def test_names_without_latin_letters_get_slugs_of_their_own(self, web):
+        head = '<meta property="og:site_name" content="新华社">'
+        first = capture_url(web.put("/one", page_saying(*DEAL, head=head)), create_sources=True)
+        second = capture_url(web.put("/two", page_saying("Another text.", head=head)))
+        assert (first.publisher.slug, second.publisher) == ("source", first.publisher)
+
     def test_linking_a_name_no_source_goes_by_creates_it_as_an_outlet_or_a_person(self, web):
         document = capture_url(web.put("/deal", page_saying(*DEAL, head=BYLINE)))
         outlet = link_named_source(document, role=PUBLISHER, name="Narco News")
@@ -171,50 +183,58 @@ class TestCaptureRefusals:
     def test_a_page_with_no_text(self, web):
         assert refused(capture_url, web.put("/empty", "<html><body></body></html>"))["url"] == ["No text could be extracted from it."]
 
-    def test_a_page_already_captured_before_or_after_its_redirects(self, web):
+    def test_a_page_already_captured_before_its_redirects(self, web):
         capture_url(web.url("/moved"))
-        assert "already captured as “The deal”" in refused(capture_url, web.url("/page"))["url"][0]
+        assert "already captured: “The deal”" in refused(capture_url, web.url("/page"))["url"][0]
+
+    def test_a_page_already_captured_after_its_redirects(self, web):
+        capture_url(web.url("/page"))
+        assert "already captured: “The deal”" in refused(capture_url, web.url("/moved"))["url"][0]
+
+    def test_a_page_already_a_typed_in_document_is_refused_naming_it(self, web):
+        DocumentFactory(title="Typed in", slug="typed-in", url=web.url("/page"))
+        assert "already a document: “Typed in” (typed-in)" in refused(capture_url, web.url("/page"))["url"][0]
 
 
 class TestCapturingAFile:
     def test_a_pdf_keeps_its_text_metadata_name_and_the_hash_of_its_bytes(self):
         pdf = pdf_saying("Mexican cartels control most of the cocaine trade.")
-        document = capture_file("unodc.pdf", pdf, url="https://www.unodc.org/report.pdf")
+        document = capture_file("unodc.pdf", BytesIO(pdf), url="https://www.unodc.org/report.pdf")
         assert (document.text, document.title, document.captured_file) == ("Mexican cartels control most of the cocaine trade.", "UNODC report", "unodc.pdf")
         assert document.raw_sha256 == hashlib.sha256(pdf).hexdigest()
         assert (document.url, document.final_url, document.published) == ("https://www.unodc.org/report.pdf", "", datetime.date(2011, 9, 1))
         assert document.date_note == "Read from the PDF's creation date when captured: to be checked."
 
     def test_an_html_file_is_read_as_a_page(self):
-        assert capture_file("deal.html", ARTICLE.encode()).title == "America's Secret Deal with Mexican Drug Cartels"
+        assert capture_file("deal.html", BytesIO(ARTICLE.encode())).title == "America's Secret Deal with Mexican Drug Cartels"
 
     def test_a_text_file_is_named_by_its_file_name(self):
-        document = capture_file("notes.txt", "Officials denied it.".encode())
+        document = capture_file("notes.txt", BytesIO(b"Officials denied it."))
         assert (document.title, document.text) == ("notes.txt", "Officials denied it.")
 
     def test_a_file_of_another_kind_is_refused_naming_the_field(self):
-        assert refused(capture_file, "photo.png", b"\x89PNG\r\n", field="path") == {
+        assert refused(capture_file, "photo.png", BytesIO(b"\x89PNG\r\n"), field="path") == {
             "path": ["“photo.png” is not a file that can be captured: only .txt, .text, .html, .htm, .xhtml, .pdf files."]
         }
 
     def test_a_file_over_the_size_limit_is_refused(self):
-        assert "is larger than 32,768 bytes" in refused(capture_file, "big.txt", b"x" * 40_000)["file"][0]
+        assert "is larger than 32,768 bytes" in refused(capture_file, "big.txt", BytesIO(b"x" * 40_000))["file"][0]
 
     def test_a_damaged_pdf_is_refused(self):
-        assert "Not a readable PDF" in refused(capture_file, "broken.pdf", b"%PDF-1.4 and then nothing")["file"][0]
+        assert "Not a readable PDF" in refused(capture_file, "broken.pdf", BytesIO(b"%PDF-1.4 and then nothing"))["file"][0]
 
     def test_the_same_file_twice_is_refused(self):
-        capture_file("notes.txt", b"Officials denied it.")
-        assert "already captured as “notes.txt”" in refused(capture_file, "copy.txt", b"Officials denied it.")["file"][0]
+        capture_file("notes.txt", BytesIO(b"Officials denied it."))
+        assert "already captured: “notes.txt”" in refused(capture_file, "copy.txt", BytesIO(b"Officials denied it."))["file"][0]
 
     def test_the_database_refuses_the_same_bytes_captured_twice(self):
-        document = capture_file("notes.txt", b"Officials denied it.")
+        document = capture_file("notes.txt", BytesIO(b"Officials denied it."))
         copy = Document(title="Copy", slug="copy", kind=document.kind, raw_sha256=document.raw_sha256, retrieved_at=document.retrieved_at)
         with pytest.raises(IntegrityError), transaction.atomic():
             Document.objects.bulk_create([copy])
 
     def test_an_invalid_address_for_the_file_is_refused_naming_the_url(self):
-        assert list(refused(capture_file, "notes.txt", b"Words.", url="not a url")) == ["url"]
+        assert list(refused(capture_file, "notes.txt", BytesIO(b"Words."), url="not a url")) == ["url"]
 
 
 @pytest.fixture
@@ -272,8 +292,26 @@ class TestRecheckingAPage:
     def test_a_change_is_recorded_once_however_often_it_is_rechecked(self, captured, web):
         web.put("/deal", page_saying("Something else entirely."))
         recheck(captured)
-        assert recheck(captured).summary == "unchanged"
+        assert recheck(captured).event is None
         assert DocumentEvent.objects.count() == 1
+
+    def test_a_quote_whose_number_or_word_grew_is_gone(self, captured, web):
+        """Quotes are found as whole words: "2010" is not in "20101", nor "denied" in "undenied"."""
+        web.put("/deal", page_saying("The informant said the deal was struck in 20101.", "Officials undenied it."))
+        recheck(captured)
+        assert Excerpt.objects.filter(gone_in__isnull=False).count() == 2
+
+    def test_an_excerpt_added_after_a_change_is_checked_against_the_page_as_it_is(self, captured, web):
+        web.put("/deal", page_saying(DEAL[1]))
+        change = recheck(captured).event
+        late = ExcerptFactory(document=captured, quote="the deal was struck")
+        recheck(captured)
+        late.refresh_from_db()
+        assert late.gone_in == change
+
+    def test_the_user_who_asked_for_the_recheck_is_recorded(self, captured, web, fact_checker):
+        web.remove("/deal")
+        assert recheck(captured, by=fact_checker).event.checked_by == fact_checker
 
     def test_a_change_of_spacing_alone_is_not_an_edit(self, captured, web):
         web.put("/deal", page_saying(DEAL[0] + "  " + DEAL[1]))
@@ -314,6 +352,12 @@ class TestRecheckingAPage:
         web.put("/deal", b"\x89PNG\r\n", "image/png")
         assert "only HTML, plain text and PDF" in recheck(captured).event.reason
 
+    def test_a_typed_in_documents_text_is_not_compared_only_its_link(self, web):
+        document = DocumentFactory(url=web.put("/typed", page_saying("Not what was typed in.")))
+        assert recheck(document).summary == "answers (its text, typed in, is not compared)"
+        web.remove("/typed")
+        assert recheck(document).event.kind == EventKind.LINK_DEAD
+
     def test_a_document_without_a_url_is_refused_naming_it(self, captured):
         captured.url = ""
         assert list(refused(recheck, captured)) == ["url"]
@@ -329,7 +373,7 @@ class TestACapturedRecord:
 
     @pytest.mark.parametrize(("field", "value"), [("text", "Edited."), ("url", "https://example.org/other"), ("retrieved_at", None)])
     def test_it_cannot_be_edited(self, field, value):
-        document = capture_file("notes.txt", b"Officials denied it.")
+        document = capture_file("notes.txt", BytesIO(b"Officials denied it."))
         setattr(document, field, value)
         with pytest.raises(ValidationError) as refusal:
             document.save()
@@ -338,7 +382,7 @@ class TestACapturedRecord:
         assert document.text == "Officials denied it."
 
     def test_the_rest_of_the_document_can_be_edited(self):
-        document = capture_file("notes.txt", b"Officials denied it.")
+        document = capture_file("notes.txt", BytesIO(b"Officials denied it."))
         document.title = "Officials' denial"
         document.save()
 

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Max
 
-from sources.models import DocumentKind
-from sources.services import link_named_source, named_sources
+from sources.models import DocumentKind, Source
+from sources.services import named_sources
 
 
 class CaptureCommand(BaseCommand):
@@ -19,21 +20,15 @@ class CaptureCommand(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Sources numbered past the last one now are those this capture created.
+        last_source = Source.objects.aggregate(last=Max("pk"))["last"] or 0
         try:
             document = self.capture(**options)
-            created = self.create_sources(document) if options["create_sources"] else set()
         except ValidationError as refusal:
             raise CommandError("; ".join(f"{field}: {' '.join(errors)}" for field, errors in refusal.message_dict.items())) from None
-        self.report(document, created)
+        self.report(document, last_source)
 
-    def create_sources(self, document):
-        return {
-            (named.role, named.name)
-            for named in named_sources(document)
-            if not named.matches and link_named_source(document, role=named.role, name=named.name)
-        }
-
-    def report(self, document, created):
+    def report(self, document, last_source):
         self.stdout.write(self.style.SUCCESS(f"Captured “{document.title}” as the document {document.slug}: {len(document.text):,} characters of text."))
         for label, value in (
             ("URL after redirects", document.final_url),
@@ -46,11 +41,11 @@ class CaptureCommand(BaseCommand):
             if value:
                 self.stdout.write(f"  {label}: {value}")
         for named in named_sources(document):
-            self.stdout.write(f"  {named.role} “{named.name}”: {self.describe(named, created)}")
+            self.stdout.write(f"  {named.role} “{named.name}”: {self.describe(named, last_source)}")
 
     @staticmethod
-    def describe(named, created):
-        if (named.role, named.name) in created:
+    def describe(named, last_source):
+        if named.linked is not None and named.linked.pk > last_source:
             return "created as a new source and linked"
         if named.linked is not None:
             alias = f", an alias of “{named.linked.alias_of}”" if named.linked.alias_of_id else ""

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from sources.management.commands._capture import CaptureCommand
@@ -15,12 +14,10 @@ class Command(CaptureCommand):
         parser.add_argument("--url", default="", help="Where the file came from, if known.")
         super().add_arguments(parser)
 
-    def capture(self, *, path, url, kind, **options):
+    def capture(self, *, path, url, kind, create_sources, **options):
         path = Path(path)
         try:
             with path.open("rb") as file:
-                # One byte past the limit is enough to refuse a larger file without reading it all.
-                body = file.read(settings.CAPTURE_MAX_BYTES + 1)
+                return capture_file(path.name, file, kind=kind, url=url, field="path", create_sources=create_sources)
         except OSError as error:
             raise ValidationError({"path": f"{path} cannot be read: {error.strerror}."}) from None
-        return capture_file(path.name, body, kind=kind, url=url, field="path")

@@ -9,5 +9,5 @@ class Command(CaptureCommand):
         parser.add_argument("url")
         super().add_arguments(parser)
 
-    def capture(self, *, url, kind, **options):
-        return capture_url(url, kind=kind)
+    def capture(self, *, url, kind, create_sources, **options):
+        return capture_url(url, kind=kind, create_sources=create_sources)

@@ -1,4 +1,5 @@
 import datetime
+import logging
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from sources.models import Document
 from sources.services import recheck
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -35,6 +38,11 @@ class Command(BaseCommand):
             except ValidationError as refusal:
                 refused.append(document.slug)
                 self.stderr.write(f"{document.slug}: not re-checked: {' '.join(refusal.messages)}")
+                continue
+            except Exception:  # one page's surprise must not stop the re-check of all the others
+                refused.append(document.slug)
+                logger.exception("Re-checking %s failed", document.slug)
+                self.stderr.write(f"{document.slug}: not re-checked: an unexpected error, logged.")
                 continue
             outcomes[rechecked.event.get_kind_display() if rechecked.event else "no change"] += 1
             line = f"{document.slug}: {rechecked.summary}"
