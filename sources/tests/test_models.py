@@ -4,10 +4,11 @@ import pytest
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from sources.dates import DatePrecision
-from sources.models import Document, Excerpt, Source, sha256_of
-from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
+from sources.models import Document, DocumentEvent, Excerpt, Source, sha256_of
+from sources.tests.factories import DocumentEventFactory, DocumentFactory, ExcerptFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,134 @@ class TestDocument:
         assert "the deal was struck in 2010" in document.text
 
 
+def captured_document(**fields):
+    """A document as a capture records it: the hash of the bytes read, when, where from and what the page said of itself."""
+    record = {
+        "url": "https://example.org/deal",
+        "final_url": "https://example.org/deal",
+        "captured_file": "deal.html",
+        "retrieved_at": timezone.now(),
+        "raw_sha256": "a" * 64,
+        "captured_metadata": {"title": "The deal"},
+    }
+    return DocumentFactory(**{**record, **fields})
+
+
+class TestACapture:
+    @pytest.mark.parametrize(
+        ("raw_sha256", "retrieved_at"), [("a" * 64, None), ("a" * 63, timezone.now())], ids=["without-a-time", "not-64-digits"]
+    )
+    def test_a_raw_hash_is_refused_unless_it_is_one_of_a_capture_with_its_time(self, raw_sha256, retrieved_at):
+        with pytest.raises(ValidationError) as excinfo:
+            DocumentFactory(raw_sha256=raw_sha256, retrieved_at=retrieved_at)
+        assert "belongs to a capture, which has a time" in excinfo.value.message_dict["__all__"][0]
+        assert not Document.objects.exists()
+
+    def test_a_raw_hash_without_a_time_is_refused_by_the_database(self):
+        with pytest.raises(IntegrityError, match="document_raw_hash_is_a_capture"), transaction.atomic():
+            Document.objects.bulk_create([Document(title="T", slug="t", kind="article", raw_sha256="a" * 64)])
+
+    def test_the_same_bytes_captured_as_a_second_document_are_refused(self):
+        captured_document(raw_sha256="a" * 64)
+        with pytest.raises(ValidationError) as excinfo:
+            captured_document(raw_sha256="a" * 64)
+        assert "already captured as another document" in excinfo.value.message_dict["__all__"][0]
+        assert Document.objects.count() == 1
+
+    def test_the_same_bytes_captured_as_a_second_document_are_refused_by_the_database(self):
+        first = captured_document()
+        copy = Document(title="Copy", slug="copy", kind="article", raw_sha256=first.raw_sha256, retrieved_at=first.retrieved_at)
+        # SQLite names the column, PostgreSQL the constraint and the column.
+        with pytest.raises(IntegrityError, match="raw_sha256"), transaction.atomic():
+            Document.objects.bulk_create([copy])
+
+    def test_documents_typed_in_rather_than_captured_are_not_taken_for_the_same_bytes(self):
+        DocumentFactory()
+        DocumentFactory()
+        assert Document.objects.filter(raw_sha256="").count() == 2
+
+    # TestACapturedRecord (test_services) refuses editing the text, address and time a capture read.
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("final_url", "https://example.org/elsewhere"),
+            ("captured_file", "other.html"),
+            ("captured_metadata", {"title": "A better title"}),
+            ("raw_sha256", "b" * 64),
+        ],
+    )
+    def test_what_else_the_capture_recorded_cannot_be_edited(self, field, value):
+        document = captured_document()
+        kept = getattr(document, field)
+        setattr(document, field, value)
+        with pytest.raises(ValidationError) as excinfo:
+            document.save()
+        assert list(excinfo.value.message_dict) == [field]
+        document.refresh_from_db()
+        assert getattr(document, field) == kept
+
+
+class TestDocumentEvent:
+    def test_an_unknown_kind_is_refused(self):
+        with pytest.raises(ValidationError) as excinfo:
+            DocumentEventFactory(back=True, kind="moved")
+        assert "kind" in error_fields(excinfo)
+        assert not DocumentEvent.objects.exists()
+
+    def test_an_unknown_kind_is_refused_by_the_database(self):
+        event = DocumentEventFactory.build(document=DocumentFactory(), back=True, kind="moved")
+        with pytest.raises(IntegrityError, match="document_event_kind_valid"), transaction.atomic():
+            DocumentEvent.objects.bulk_create([event])
+
+    @pytest.mark.parametrize(
+        "event",
+        [
+            {"text": ""},
+            {"raw_sha256": ""},
+            {"dead": True, "text": "The informant said the deal was struck in 2011."},
+            {"back": True, "text": "The informant said the deal was struck in 2011."},
+        ],
+        ids=["text-change-without-text", "text-change-without-raw-hash", "dead-link-with-text", "link-back-with-text"],
+    )
+    def test_only_a_text_change_carries_text_and_it_carries_its_hashes(self, event):
+        with pytest.raises(ValidationError) as excinfo:
+            DocumentEventFactory(**event)
+        assert "A text change carries the new text and its hashes" in excinfo.value.message_dict["__all__"][0]
+        assert not DocumentEvent.objects.exists()
+
+    @pytest.mark.parametrize(
+        "event",
+        [{"text_sha256": ""}, {"dead": True, "text": "The informant said the deal was struck in 2011.", "text_sha256": "a" * 64}],
+        ids=["text-change-without-its-hash", "dead-link-with-text"],
+    )
+    def test_only_a_text_change_carries_text_and_it_carries_its_hashes_in_the_database_too(self, event):
+        built = DocumentEventFactory.build(document=DocumentFactory(), **event)
+        with pytest.raises(IntegrityError, match="document_event_text_only_when_changed"), transaction.atomic():
+            DocumentEvent.objects.bulk_create([built])
+
+    def test_a_dead_link_that_does_not_say_why_is_refused(self):
+        with pytest.raises(ValidationError) as excinfo:
+            DocumentEventFactory(dead=True, reason="")
+        assert "A dead link says why it is dead." in excinfo.value.message_dict["__all__"]
+        assert not DocumentEvent.objects.exists()
+
+    def test_a_dead_link_that_does_not_say_why_is_refused_by_the_database(self):
+        event = DocumentEventFactory.build(document=DocumentFactory(), dead=True, reason="")
+        with pytest.raises(IntegrityError, match="document_event_dead_link_says_why"), transaction.atomic():
+            DocumentEvent.objects.bulk_create([event])
+
+    def test_loading_an_event_whose_hash_does_not_match_its_text_is_refused(self):
+        event = DocumentEventFactory(document=DocumentFactory(slug="leak"), text="The deal was struck in 2011.")
+        payload = serializers.serialize("json", [event], use_natural_foreign_keys=True)
+        altered = payload.replace("struck in 2011", "struck in 2012")
+        (loaded,) = serializers.deserialize("json", altered)
+        with pytest.raises(ValidationError) as excinfo:
+            loaded.save()
+        assert "does not match it" in excinfo.value.message_dict["text_sha256"][0]
+        event.refresh_from_db()
+        assert event.text == "The deal was struck in 2011."
+
+
 class TestExcerpt:
     def test_offsets_and_context_are_found_from_the_quote_alone(self):
         document = DocumentFactory(text="Before. The quoted words. After.")
@@ -155,6 +284,13 @@ class TestExcerpt:
         with pytest.raises(ValidationError) as excinfo:
             Excerpt.objects.create(document=document, quote="anything")
         assert "document" in error_fields(excinfo)
+
+    def test_an_excerpt_can_be_flagged_gone_only_by_a_recheck_of_its_own_document(self):
+        recheck_of_another_document = DocumentEventFactory()
+        with pytest.raises(ValidationError) as excinfo:
+            ExcerptFactory(gone_in=recheck_of_another_document)
+        assert "only by a re-check of its own document" in excinfo.value.message_dict["gone_in"][0]
+        assert not Excerpt.objects.exists()
 
     def test_offsets_that_do_not_span_the_quote_are_refused_by_the_database(self):
         document = DocumentFactory()
