@@ -398,10 +398,9 @@ class Document(ValidatedModel):
     def latest_event(self):
         return self.events.order_by("-at", "-pk").first()
 
-    def latest_known_text(self):
-        """The page's text as last seen: the newest changed text a re-check found, else the snapshot."""
-        changed = self.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
-        return changed.text if changed else self.text
+    def latest_change(self):
+        """The newest text change a re-check found, or None: the page as last seen, if there is one."""
+        return self.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
 
 
 class EventKind(models.TextChoices):

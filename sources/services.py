@@ -268,13 +268,16 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
             if event:
                 event.save()
             return Rechecked("link back (its text, typed in, is not compared)" if event else "answers (its text, typed in, is not compared)", event)
-        changed = _words(text) != _words(document.latest_known_text())
+        last_change = document.latest_change()
+        last_seen = last_change or document
+        # The same bytes are the same page, whatever a newer extraction makes of them.
+        changed = fetched.body_sha256 != last_seen.raw_sha256 and _words(text) != _words(last_seen.text)
         event = DocumentEvent(kind=EventKind.TEXT_CHANGED, text=text, raw_sha256=fetched.body_sha256, **found) if changed else None
         event = event or (DocumentEvent(kind=EventKind.LINK_BACK, **found) if was_dead else None)
         if event:
             event.save()
         # Every excerpt, those added since the last change too, is checked against the page as it is.
-        last_change = event if changed else document.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
+        last_change = event if changed else last_change
         gone = _flag_excerpts(document, text, last_change) if last_change else 0
         summary = "text changed" if changed else ("link back, its text unchanged" if event else "unchanged")
         return Rechecked(f"{summary}; quotes gone from the page: {gone}" if gone else summary, event)

@@ -7,8 +7,8 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
+from sources.extraction import Extracted
 from sources.models import Document, DocumentEvent, EventKind, Excerpt, Source, SourceKind
 from sources.services import AUTHOR, PUBLISHER, capture_file, capture_url, link_named_source, named_sources, recheck
 from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
@@ -227,12 +227,6 @@ class TestCapturingAFile:
         capture_file("notes.txt", BytesIO(b"Officials denied it."))
         assert "already captured: “notes.txt”" in refused(capture_file, "copy.txt", BytesIO(b"Officials denied it."))["file"][0]
 
-    def test_the_database_refuses_the_same_bytes_captured_twice(self):
-        document = capture_file("notes.txt", BytesIO(b"Officials denied it."))
-        copy = Document(title="Copy", slug="copy", kind=document.kind, raw_sha256=document.raw_sha256, retrieved_at=document.retrieved_at)
-        with pytest.raises(IntegrityError), transaction.atomic():
-            Document.objects.bulk_create([copy])
-
     def test_an_invalid_address_for_the_file_is_refused_naming_the_url(self):
         assert list(refused(capture_file, "notes.txt", BytesIO(b"Words."), url="not a url")) == ["url"]
 
@@ -312,6 +306,10 @@ class TestRecheckingAPage:
     def test_the_user_who_asked_for_the_recheck_is_recorded(self, captured, web, fact_checker):
         web.remove("/deal")
         assert recheck(captured, by=fact_checker).event.checked_by == fact_checker
+
+    def test_the_same_bytes_are_the_same_page_whatever_the_extraction_now_makes_of_them(self, captured, web, monkeypatch):
+        monkeypatch.setattr("sources.services.extract", lambda *args, **kwargs: Extracted(text="A newer extractor's reading."))
+        assert recheck(captured).event is None
 
     def test_a_change_of_spacing_alone_is_not_an_edit(self, captured, web):
         web.put("/deal", page_saying(DEAL[0] + "  " + DEAL[1]))
