@@ -260,7 +260,7 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
                 return Rechecked(f"still dead ({latest.reason})")
             event = DocumentEvent(kind=EventKind.LINK_DEAD, at=now, status=failure.status, reason=str(failure), **found)
             event.save()
-            return Rechecked(f"link dead: {failure}", event)
+            return Rechecked(f"link dead: {str(failure).rstrip('.')}", event)
         found.update(at=fetched.retrieved_at, final_url=fetched.final_url, status=fetched.status)
         if not document.raw_sha256:
             # A text typed in is not what the extraction reads from the page: only the link is checked.

@@ -229,7 +229,7 @@ class TestRecheckButton:
         event = DocumentEvent.objects.get(document=captured)
         assert (event.kind, event.status) == (EventKind.LINK_DEAD, 404)
         [(level, message)] = messages_of(response)
-        assert level == "warning" and message.startswith("“The deal”: link dead:")
+        assert level == "warning" and message == f"“The deal”: link dead: {web.url('/deal')} answered 404 Not Found."
 
     def test_an_unchanged_page_is_reported_as_such(self, checker_client, captured):
         response = checker_client.post(recheck_url(captured))
