@@ -94,8 +94,11 @@ def fetch(url):
                 if not response.is_redirect:
                     return _read(url, address, response, deadline)
                 location = response.headers.get("Location", "")
-                response.close()
-                address = urljoin(address, location)
+                response.close()  # its body unread: a redirect's body could be any size
+                try:
+                    address = urljoin(address, location)
+                except ValueError:
+                    raise CaptureError(f"{address} redirects to an address that is not valid: {location!r}.") from None
             raise CaptureError(f"More than {settings.CAPTURE_MAX_REDIRECTS} redirects (a redirect loop?), the last to {address}.")
     finally:
         deadline.cancel()
@@ -142,7 +145,7 @@ class _Deadline:
 
     seconds: float
     at: float = 0.0
-    timers: list = dataclass_field(default_factory=list)
+    guarded: list = dataclass_field(default_factory=list)  # (timer, socket) pairs
 
     def __post_init__(self):
         self.at = time.monotonic() + self.seconds
@@ -154,14 +157,18 @@ class _Deadline:
         return time.monotonic() >= self.at
 
     def guard(self, sock):
-        timer = threading.Timer(self.left(), _shut, [sock])
+        # A duplicate: wrapping for TLS detaches the socket urllib3 was given, not its duplicate,
+        # and shutting either shuts the connection they share.
+        duplicate = sock.dup()
+        timer = threading.Timer(self.left(), _shut, [duplicate])
         timer.daemon = True
         timer.start()
-        self.timers.append(timer)
+        self.guarded.append((timer, duplicate))
 
     def cancel(self):
-        for timer in self.timers:
+        for timer, duplicate in self.guarded:
             timer.cancel()
+            duplicate.close()
 
 
 def _shut(sock):
@@ -225,8 +232,15 @@ class _PublicOnlyAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPConnectionPool, "https": _PublicHTTPSConnectionPool}
 
 
+class _NotFollowingSession(requests.Session):
+    def get_redirect_target(self, response):
+        # Even not following redirects, requests looks for the next one, reading the redirect's
+        # whole body, unlimited, to do so: fetch follows them itself.
+        return None
+
+
 def _public_only_session():
-    session = requests.Session()
+    session = _NotFollowingSession()
     session.trust_env = False  # no proxy from the environment: the checks are on the real host
     session.mount("http://", _PublicOnlyAdapter())
     session.mount("https://", _PublicOnlyAdapter())
@@ -243,8 +257,6 @@ def _get(session, address, deadline):
         raise (late if deadline.passed() else CaptureError(f"{address} did not answer within {settings.CAPTURE_TIMEOUT_SECONDS} seconds.")) from None
     except requests.RequestException as error:
         raise (late if deadline.passed() else CaptureError(f"{address} could not be reached: {_reason(error)}.")) from None
-    except ValueError:  # requests reads a redirect's Location even when not following it
-        raise CaptureError(f"{address} redirects to an address that is not valid.") from None
     # Headers cut short by the deadline's shutting the connection can look whole.
     if deadline.passed():
         response.close()

@@ -246,10 +246,10 @@ def recheck(document, *, by=None):
 
 
 def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
-    now = timezone.now()
     with transaction.atomic(), acting_as(by):
         # Locked, so that two re-checks of one document cannot both record the same news.
         document = Document.objects.select_for_update().get(pk=document.pk)
+        now = timezone.now()
         latest = document.latest_event()
         was_dead = latest is not None and latest.kind == EventKind.LINK_DEAD
         # A routine check is not an edit of the document: no version in its history.
@@ -261,7 +261,8 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
             event = DocumentEvent(kind=EventKind.LINK_DEAD, at=now, status=failure.status, reason=str(failure), **found)
             event.save()
             return Rechecked(f"link dead: {str(failure).rstrip('.')}", event)
-        found.update(at=fetched.retrieved_at, final_url=fetched.final_url, status=fetched.status)
+        # Dated under the lock, as a dead link is: findings are in the order they were recorded.
+        found.update(at=now, final_url=fetched.final_url, status=fetched.status)
         if not document.raw_sha256:
             # A text typed in is not what the extraction reads from the page: only the link is checked.
             event = DocumentEvent(kind=EventKind.LINK_BACK, **found) if was_dead else None
@@ -278,7 +279,8 @@ def _record_recheck(document, by, *, failure=None, fetched=None, text=""):
             event.save()
         # Every excerpt, those added since the last change too, is checked against the page as it is.
         last_change = event if changed else last_change
-        gone = _flag_excerpts(document, text, last_change) if last_change else 0
+        # Unchanged, the page is as last seen: its text then, not a newer extraction's reading.
+        gone = _flag_excerpts(document, text if changed else last_seen.text, last_change) if last_change else 0
         summary = "text changed" if changed else ("link back, its text unchanged" if event else "unchanged")
         return Rechecked(f"{summary}; quotes gone from the page: {gone}" if gone else summary, event)
 

@@ -28,6 +28,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/twice": lambda: self.redirect("/moved"),
             "/loop": lambda: self.redirect("/loop"),
             "/bad-location": lambda: self.redirect("http://[::1"),
+            "/slow-redirect": self.slow_redirect,
             "/to-metadata": lambda: self.redirect("http://169.254.169.254/latest/meta-data/"),
             "/huge": self.huge,
             "/silent": self.silent,
@@ -73,6 +74,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"x")
             self.wfile.flush()
             time.sleep(0.5)
+
+    def slow_redirect(self):
+        """A redirect to /page whose own body takes longer to send than the deadline allows."""
+        self.send_response(302)
+        self.send_header("Location", "/page")
+        self.end_headers()
+        for _ in range(10):
+            self.wfile.write(b"x" * 1024)
+            self.wfile.flush()
+            time.sleep(0.3)
 
     def endless_drip(self):
         """A byte every half second, until the client goes away."""

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from sources.capture import CaptureError, fetch
+from sources.capture import CaptureError, _Deadline, fetch
 from sources.tests.conftest import PAGE
 
 pytestmark = pytest.mark.usefixtures("limits")
@@ -57,7 +57,24 @@ class TestRefusals:
 
     def test_a_redirect_to_an_invalid_address_is_refused_naming_the_url(self, web):
         error = refusal(web.url("/bad-location"))
-        assert error.field == "url" and "redirects to an address that is not valid" in str(error)
+        assert error.field == "url" and "redirects to an address that is not valid: 'http://[::1'" in str(error)
+
+    def test_a_redirects_own_body_is_not_read(self, server):
+        assert fetch(f"{server}/slow-redirect").body == PAGE
+
+    def test_the_deadline_shuts_a_connection_even_once_its_socket_is_wrapped(self):
+        """Wrapping a socket for TLS detaches it: the deadline still shuts the connection."""
+        ours, theirs = socket.socketpair()
+        deadline = _Deadline(0.2)
+        deadline.guard(ours)
+        wrapped = socket.socket(fileno=ours.detach())  # as ssl does with the socket it wraps
+        wrapped.settimeout(2)
+        try:
+            assert wrapped.recv(1) == b""  # shut at the deadline, before the 2 s timeout
+        finally:
+            deadline.cancel()
+            wrapped.close()
+            theirs.close()
 
     def test_a_body_over_the_size_limit_is_refused_as_it_arrives(self, server):
         assert "is larger than 32,768 bytes" in str(refusal(f"{server}/huge"))
