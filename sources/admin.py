@@ -179,7 +179,7 @@ class DocumentAdmin(HistoryAdmin):
         return (*super().get_readonly_fields(request, obj), *captured)
 
     def get_queryset(self, request):
-        latest_kind = DocumentEvent.objects.filter(document=OuterRef("pk")).order_by("-at", "-pk").values("kind")[:1]
+        latest_kind = DocumentEvent.objects.filter(document=OuterRef("pk")).reverse().values("kind")[:1]
         return super().get_queryset(request).annotate(excerpt_count=Count("excerpts"), latest_event_kind=Subquery(latest_kind))
 
     def get_urls(self):

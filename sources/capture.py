@@ -22,7 +22,6 @@ so nothing can be said of the page (a re-check records no dead link for it).
 """
 
 import datetime
-import hashlib
 import ipaddress
 import re
 import socket
@@ -40,6 +39,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationParseError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 from urllib3.util import parse_url
+
+from sources.models import sha256_of_bytes
 
 # What can be captured: the page's text is extracted from these.
 CAPTURABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
@@ -78,7 +79,7 @@ class Fetched:
     @property
     def body_sha256(self):
         """The SHA-256 of the bytes as received: proves what the server sent, before any extraction."""
-        return hashlib.sha256(self.body).hexdigest()
+        return sha256_of_bytes(self.body)
 
 
 def fetch(url):

@@ -396,11 +396,11 @@ class Document(ValidatedModel):
         return self.earliest_date > other.latest_date
 
     def latest_event(self):
-        return self.events.order_by("-at", "-pk").first()
+        return self.events.last()
 
     def latest_change(self):
         """The newest text change a re-check found, or None: the page as last seen, if there is one."""
-        return self.events.filter(kind=EventKind.TEXT_CHANGED).order_by("-at", "-pk").first()
+        return self.events.filter(kind=EventKind.TEXT_CHANGED).last()
 
 
 class EventKind(models.TextChoices):
@@ -436,6 +436,7 @@ class DocumentEvent(ValidatedModel):
     )
 
     class Meta:
+        # The order findings were made in: latest_event(), latest_change() and previous_text() rely on it.
         ordering = ["document", "at", "pk"]
         constraints = [
             choice_constraint("kind", EventKind, name="document_event_kind_valid", message="Unknown kind of document event."),
@@ -465,12 +466,7 @@ class DocumentEvent(ValidatedModel):
 
     def previous_text(self):
         """The text this event's text replaced: the change found before it, else the document's snapshot."""
-        earlier = (
-            self.document.events.filter(kind=EventKind.TEXT_CHANGED)
-            .filter(Q(at__lt=self.at) | Q(at=self.at, pk__lt=self.pk))
-            .order_by("-at", "-pk")
-            .first()
-        )
+        earlier = self.document.events.filter(Q(at__lt=self.at) | Q(at=self.at, pk__lt=self.pk), kind=EventKind.TEXT_CHANGED).last()
         return earlier.text if earlier else self.document.text
 
 
