@@ -7,6 +7,8 @@ The interface:
   independent origins (aliases and acting-on-behalf-of merged) and the circular-reporting flag
   with its reasons. A fixed handful of queries whatever the size of the graph: the traversals
   run in the database as recursive CTEs, never a query per hop.
+- `analyse_many(claim_ids)` -> {claim id: ClaimAnalysis}: the same for many claims, in the
+  same queries.
 - `refresh_summaries(claim_ids)`: recompute the stored `ProvenanceSummary` rows that lists
   filter and sort on (kept up to date by `claims.signals` on every write that changes a graph).
 - `attribution_tree(claim)`: the appearances as a tree from the latest back to the origins.
@@ -22,11 +24,13 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 
-from claims.models import Appearance, Claim, Derivation, ProvenanceSummary, RelationKind
+from claims.models import Appearance, Claim, ClaimRelation, Derivation, ProvenanceSummary, RelationKind
 from sources.dates import format_partial_date
 from sources.models import Reliability, Source
 
 TREE_ROW_LIMIT = 300
+# Claims analysed together when summaries are refreshed: a few queries for each batch.
+SUMMARY_BATCH = 1000
 PATH_LIMIT = 50
 # Weaker sources rank higher: A (completely reliable) … E (unreliable), then F (reliability cannot
 # be judged), which no chain can be trusted past.
@@ -208,18 +212,33 @@ def _collector_paused():
 
 def analyse(claim):
     """The full analysis of one claim's attribution graph, in five queries."""
+    return analyse_many([claim.pk])[claim.pk]
+
+
+def analyse_many(claim_ids):
+    """The analyses of these claims, {claim id: ClaimAnalysis}: the same five queries for one claim
+    as for a thousand (the queries name them all, the graphs are split apart in memory)."""
     with _collector_paused():
-        return _analyse(claim)
+        return _analyse_many(sorted(set(claim_ids)))
 
 
-def _analyse(claim):
-    nodes = _nodes(claim)
+def _analyse_many(claim_ids):
+    nodes = _nodes(claim_ids)
+    edges = defaultdict(list)
     # No default ordering: it would join three tables per row only to sort what needs no order.
-    edges = [
-        Edge(*row)
-        for row in Derivation.objects.filter(claim=claim).order_by().values_list("appearance_id", "derived_from_id", "kind")
-    ]
-    hops = _hops_from_origins(claim.pk, max_hops=len(nodes))
+    for appearance_id, derived_from_id, kind, claim_id in (
+        Derivation.objects.filter(claim__in=claim_ids).order_by().values_list("appearance_id", "derived_from_id", "kind", "claim_id")
+    ):
+        edges[claim_id].append(Edge(appearance_id, derived_from_id, kind))
+    hops = _hops_from_origins(claim_ids, max_hops=max(map(len, nodes.values()), default=0))
+    supporters = _supporters(claim_ids)
+    return {
+        claim_id: _analysis(nodes[claim_id], edges[claim_id], hops[claim_id], supporters[claim_id])
+        for claim_id in claim_ids
+    }
+
+
+def _analysis(nodes, edges, hops, supporters):
     analysis = ClaimAnalysis(
         nodes=nodes,
         edges=edges,
@@ -237,23 +256,24 @@ def _analyse(claim):
         IndependentOrigin(identity=identity, label=nodes[ids[0]].identity_label, origin_ids=tuple(ids))
         for identity, ids in groups.items()
     ]
-    analysis.circular_reasons = _circular_reasons(claim, analysis)
+    analysis.circular_reasons = _circular_reasons(analysis, supporters)
     return analysis
 
 
-def _nodes(claim):
+def _nodes(claim_ids):
+    """Each claim's appearances as Nodes: {claim id: {appearance id: Node}}."""
     rows = list(
-        Appearance.objects.filter(claim=claim).order_by().values_list(
-            "id", "key", "document_id", "document__slug", "document__title", "document__published", "document__published_precision",
+        Appearance.objects.filter(claim__in=claim_ids).order_by().values_list(
+            "claim_id", "id", "key", "document_id", "document__slug", "document__title", "document__published", "document__published_precision",
             "document__publisher_id", "document__publisher__name", "document__publisher__reliability",
             "speaker_id", "speaker__name", "speaker__reliability", "stance",
         )
     )
-    roots = _identity_roots({row[10] or row[7] for row in rows} - {None})
+    roots = _identity_roots({row[11] or row[8] for row in rows} - {None})
     # Many appearances share a document: format each date once.
     date_display = cache(format_partial_date)
-    nodes = {}
-    for (node_id, key, document_id, document_slug, title, published, precision, publisher_id, publisher, publisher_grade,
+    nodes = defaultdict(dict)
+    for (claim_id, node_id, key, document_id, document_slug, title, published, precision, publisher_id, publisher, publisher_grade,
          speaker_id, speaker, speaker_grade, stance) in rows:
         voice = speaker_id or publisher_id
         if voice:
@@ -261,7 +281,7 @@ def _nodes(claim):
             identity, label = f"source:{root_slug}", root_name
         else:  # nobody known speaks: the document stands for itself, and counts once, alone
             identity, label = f"document:{document_slug}", f"“{title}”"
-        nodes[node_id] = Node(
+        nodes[claim_id][node_id] = Node(
             id=node_id, key=key, document_id=document_id, document_title=title,
             document_date=date_display(published, precision), publisher=publisher or "",
             speaker=speaker or "", stance=stance,
@@ -271,29 +291,36 @@ def _nodes(claim):
     return nodes
 
 
-def _hops_from_origins(claim_id, max_hops):
-    """Each appearance's longest chain of derivations from an origin, walked in one recursive query.
+def _hops_from_origins(claim_ids, max_hops):
+    """Each appearance's longest chain of derivations from an origin, walked in one recursive query:
+    {claim id: {appearance id: hops}}.
 
-    No chain through n appearances is longer than n hops, so `max_hops` = n stops the walk even
-    on a cycle written around the model layer.
+    No chain through n appearances is longer than n hops, so `max_hops` = the largest graph's n
+    stops the walk even on a cycle written around the model layer.
     """
+    hops = defaultdict(dict)
+    if not claim_ids:
+        return hops
     appearance = connection.ops.quote_name(Appearance._meta.db_table)
     derivation = connection.ops.quote_name(Derivation._meta.db_table)
+    claims = ", ".join(["%s"] * len(claim_ids))
     sql = f"""
-        WITH RECURSIVE walk(id, hops) AS (
-            SELECT a.id, 0 FROM {appearance} a
-            WHERE a.claim_id = %(claim)s
-              AND NOT EXISTS (SELECT 1 FROM {derivation} d WHERE d.appearance_id = a.id AND d.claim_id = %(claim)s)
+        WITH RECURSIVE walk(claim_id, id, hops) AS (
+            SELECT a.claim_id, a.id, 0 FROM {appearance} a
+            WHERE a.claim_id IN ({claims})
+              AND NOT EXISTS (SELECT 1 FROM {derivation} d WHERE d.appearance_id = a.id AND d.claim_id = a.claim_id)
             UNION
-            SELECT d.appearance_id, walk.hops + 1 FROM walk
-            JOIN {derivation} d ON d.derived_from_id = walk.id AND d.claim_id = %(claim)s
-            WHERE walk.hops < %(max_hops)s
+            SELECT walk.claim_id, d.appearance_id, walk.hops + 1 FROM walk
+            JOIN {derivation} d ON d.derived_from_id = walk.id AND d.claim_id = walk.claim_id
+            WHERE walk.hops < %s
         )
-        SELECT id, MAX(hops) FROM walk GROUP BY id
+        SELECT claim_id, id, MAX(hops) FROM walk GROUP BY claim_id, id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"claim": claim_id, "max_hops": max_hops})
-        return dict(cursor.fetchall())
+        cursor.execute(sql, [*claim_ids, max_hops])
+        for claim_id, appearance_id, appearance_hops in cursor.fetchall():
+            hops[claim_id][appearance_id] = appearance_hops
+    return hops
 
 
 def _identity_roots(source_ids):
@@ -318,7 +345,26 @@ def _identity_roots(source_ids):
     return roots
 
 
-def _circular_reasons(claim, analysis):
+class Supporter(NamedTuple):
+    label: str
+    slug: str
+    origin_identities: list  # as its stored summary holds them
+
+
+def _supporters(claim_ids):
+    """For each claim, the claims offered in its support that have a stored summary: {claim id: [Supporter]}."""
+    supporters = defaultdict(list)
+    relations = ClaimRelation.objects.filter(
+        to_claim__in=claim_ids, kind=RelationKind.SUPPORTS, from_claim__provenance__isnull=False
+    ).order_by("from_claim_id")
+    for claim_id, *supporter in relations.values_list(
+        "to_claim_id", "from_claim__label", "from_claim__slug", "from_claim__provenance__origin_identities"
+    ):
+        supporters[claim_id].append(Supporter(*supporter))
+    return supporters
+
+
+def _circular_reasons(analysis, supporters):
     """Why the reporting is circular (CircularReason each); empty when it is not."""
     reasons = []
     masks = analysis._origin_masks
@@ -344,18 +390,15 @@ def _circular_reasons(claim, analysis):
             origin=only,
         ))
     own = set(labels)
-    supporters = ProvenanceSummary.objects.filter(
-        claim__relations_out__to_claim=claim, claim__relations_out__kind=RelationKind.SUPPORTS
-    ).select_related("claim")
-    for summary in supporters:
-        shared = own & set(summary.origin_identities)
-        if shared and set(summary.origin_identities) <= own:
+    for supporter in supporters:
+        shared = own & set(supporter.origin_identities)
+        if shared and set(supporter.origin_identities) <= own:
             names = ", ".join(sorted(labels[identity] for identity in shared))
             reasons.append(CircularReason(
                 kind="circular_support",
-                text=f"“{summary.claim.label}”, offered in support, rests on the same origin as this claim: {names}.",
+                text=f"“{supporter.label}”, offered in support, rests on the same origin as this claim: {names}.",
                 origin=names,
-                supporting_claim=summary.claim.slug,
+                supporting_claim=supporter.slug,
             ))
     return reasons
 
@@ -363,28 +406,52 @@ def _circular_reasons(claim, analysis):
 @transaction.atomic
 def refresh_summaries(claim_ids):
     """Recompute the stored summaries of these claims, then of the claims they support; the ids
-    of the claims whose figures changed.
+    of the claims whose figures changed. A fixed handful of queries for every SUMMARY_BATCH claims.
 
     Whether a support is circular depends on the supporter's origins, so the claims supported
     are recomputed after their supporters' summaries are fresh.
     """
-    claim_ids = set(claim_ids)
-    supported = Claim.objects.filter(
-        relations_in__from_claim__in=claim_ids, relations_in__kind=RelationKind.SUPPORTS
-    ).distinct()
-    changed = [
-        claim.pk
-        for claims in (Claim.objects.filter(pk__in=claim_ids), supported)
-        for claim in claims.order_by("pk")
-        if _store_summary(claim)
-    ]
+    changed, supported = set(), set()
+    for batch in _batches(claim_ids):
+        changed |= _store_summaries(batch)
+        supported.update(
+            Claim.objects.filter(relations_in__from_claim__in=batch, relations_in__kind=RelationKind.SUPPORTS).values_list("pk", flat=True)
+        )
+    for batch in _batches(supported):
+        changed |= _store_summaries(batch)
+    return changed
+
+
+def _batches(claim_ids):
+    claim_ids = sorted(set(claim_ids))
+    return (claim_ids[start : start + SUMMARY_BATCH] for start in range(0, len(claim_ids), SUMMARY_BATCH))
+
+
+def _store_summaries(claim_ids):
+    """Store the figures of those of these claims that exist; the ids of those whose figures changed."""
+    analyses = analyse_many(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
+    figures = {claim_id: _figures(analysis) for claim_id, analysis in analyses.items()}
+    stored = {
+        row.pop("claim_id"): row
+        for row in ProvenanceSummary.objects.filter(claim__in=list(analyses)).values("claim_id", *SUMMARY_FIGURES)
+    }
+    changed = [claim_id for claim_id, claim_figures in figures.items() if stored.get(claim_id) != claim_figures]
+    ProvenanceSummary.objects.bulk_create(
+        [ProvenanceSummary(claim_id=claim_id, **figures[claim_id]) for claim_id in changed],
+        update_conflicts=True, unique_fields=["claim"], update_fields=SUMMARY_FIGURES,
+    )
     return set(changed)
 
 
-def _store_summary(claim):
-    """Store the claim's figures; whether they differ from those stored before."""
-    analysis = analyse(claim)
-    figures = {
+SUMMARY_FIGURES = [
+    "appearance_count", "origin_count", "independent_origin_count", "depth", "weakest_link",
+    "is_circular", "circular_reason", "circular_reasons", "origin_identities",
+]
+
+
+def _figures(analysis):
+    """What a ProvenanceSummary stores of an analysis (SUMMARY_FIGURES)."""
+    return {
         "appearance_count": len(analysis.nodes),
         "origin_count": len(analysis.origin_ids),
         "independent_origin_count": len(analysis.independent_origins),
@@ -395,10 +462,6 @@ def _store_summary(claim):
         "circular_reasons": [reason.as_record() for reason in analysis.circular_reasons],
         "origin_identities": sorted(origin.identity for origin in analysis.independent_origins),
     }
-    if ProvenanceSummary.objects.filter(claim=claim).values(*figures).first() == figures:
-        return False
-    ProvenanceSummary.objects.update_or_create(claim=claim, defaults=figures)
-    return True
 
 
 @dataclass(frozen=True)
