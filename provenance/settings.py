@@ -83,7 +83,13 @@ INSTALLED_APPS = [
     "claims",
 ]
 
+# Benchmarks only (bench/http.py), never production: each response says how many queries its
+# request ran, in an X-Query-Count header (provenance.query_count).
+QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
+
 MIDDLEWARE = [
+    # First, so that its count takes in every other middleware's queries.
+    *(["provenance.query_count.QueryCountMiddleware"] if QUERY_COUNT_HEADER else []),
     "django.middleware.security.SecurityMiddleware",
     # Static files in production, before anything slower sees their requests (WhiteNoise asks for
     # this place); with DEBUG, runserver serves them uncollected.
