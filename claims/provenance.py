@@ -5,8 +5,9 @@ The interface:
 - `analyse(claim)` -> `ClaimAnalysis`: the graph (nodes and edges), its origins, each
   appearance's hops from them and paths back to them, the weakest source on each path, the
   independent origins (aliases and acting-on-behalf-of merged) and the circular-reporting flag
-  with its reasons. A fixed handful of queries whatever the size of the graph: the traversals
-  run in the database as recursive CTEs, never a query per hop.
+  with its reasons. A fixed handful of queries whatever the size of the graph, never a query
+  per hop: the sources' alias and acting-for chains are walked in the database (a recursive
+  CTE), the graph itself in memory once its edges are fetched.
 - `analyse_many(claim_ids)` -> {claim id: ClaimAnalysis}: the same for many claims, in the
   same queries.
 - `refresh_summaries(claim_ids)`: recompute the stored `ProvenanceSummary` rows that lists
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Coalesce
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation, ProvenanceSummary, RelationKind
@@ -211,12 +212,12 @@ def _collector_paused():
 
 
 def analyse(claim):
-    """The full analysis of one claim's attribution graph, in five queries."""
+    """The full analysis of one claim's attribution graph, in four queries."""
     return analyse_many([claim.pk])[claim.pk]
 
 
 def analyse_many(claim_ids):
-    """The analyses of these claims, {claim id: ClaimAnalysis}: the same five queries for one claim
+    """The analyses of these claims, {claim id: ClaimAnalysis}: the same four queries for one claim
     as for a thousand (the queries name them all, the graphs are split apart in memory)."""
     with _collector_paused():
         return _analyse_many(sorted(set(claim_ids)))
@@ -230,19 +231,15 @@ def _analyse_many(claim_ids):
         Derivation.objects.filter(claim__in=claim_ids).order_by().values_list("appearance_id", "derived_from_id", "kind", "claim_id")
     ):
         edges[claim_id].append(Edge(appearance_id, derived_from_id, kind))
-    hops = _hops_from_origins(claim_ids, max_hops=max(map(len, nodes.values()), default=0))
     supporters = _supporters(claim_ids)
-    return {
-        claim_id: _analysis(nodes[claim_id], edges[claim_id], hops[claim_id], supporters[claim_id])
-        for claim_id in claim_ids
-    }
+    return {claim_id: _analysis(nodes[claim_id], edges[claim_id], supporters[claim_id]) for claim_id in claim_ids}
 
 
-def _analysis(nodes, edges, hops, supporters):
+def _analysis(nodes, edges, supporters):
     analysis = ClaimAnalysis(
         nodes=nodes,
         edges=edges,
-        hops={node_id: hops.get(node_id, 0) for node_id in nodes},
+        hops=_hops_from_origins(nodes, edges),
         origin_ids=[],
         independent_origins=[],
         circular_reasons=[],
@@ -291,35 +288,26 @@ def _nodes(claim_ids):
     return nodes
 
 
-def _hops_from_origins(claim_ids, max_hops):
-    """Each appearance's longest chain of derivations from an origin, walked in one recursive query:
-    {claim id: {appearance id: hops}}.
+def _hops_from_origins(nodes, edges):
+    """Each appearance's longest chain of derivations from an origin: {appearance id: hops}.
 
-    No chain through n appearances is longer than n hops, so `max_hops` = the largest graph's n
-    stops the walk even on a cycle written around the model layer.
+    Walked in memory over the edges already fetched, each appearance once all it derives from
+    are done (a recursive query per batch of claims cost a scan of every derivation per hop).
+    An appearance on a cycle written around the model layer is never done, and counts 0.
     """
-    hops = defaultdict(dict)
-    if not claim_ids:
-        return hops
-    appearance = connection.ops.quote_name(Appearance._meta.db_table)
-    derivation = connection.ops.quote_name(Derivation._meta.db_table)
-    claims = ", ".join(["%s"] * len(claim_ids))
-    sql = f"""
-        WITH RECURSIVE walk(claim_id, id, hops) AS (
-            SELECT a.claim_id, a.id, 0 FROM {appearance} a
-            WHERE a.claim_id IN ({claims})
-              AND NOT EXISTS (SELECT 1 FROM {derivation} d WHERE d.appearance_id = a.id AND d.claim_id = a.claim_id)
-            UNION
-            SELECT walk.claim_id, d.appearance_id, walk.hops + 1 FROM walk
-            JOIN {derivation} d ON d.derived_from_id = walk.id AND d.claim_id = walk.claim_id
-            WHERE walk.hops < %s
-        )
-        SELECT claim_id, id, MAX(hops) FROM walk GROUP BY claim_id, id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*claim_ids, max_hops])
-        for claim_id, appearance_id, appearance_hops in cursor.fetchall():
-            hops[claim_id][appearance_id] = appearance_hops
+    children, waiting = defaultdict(list), dict.fromkeys(nodes, 0)
+    for edge in edges:
+        children[edge.derived_from_id].append(edge.appearance_id)
+        waiting[edge.appearance_id] += 1
+    ready = [node_id for node_id, count in waiting.items() if count == 0]
+    hops = dict.fromkeys(nodes, 0)
+    while ready:
+        node_id = ready.pop()
+        for child_id in children[node_id]:
+            hops[child_id] = max(hops[child_id], hops[node_id] + 1)
+            waiting[child_id] -= 1
+            if waiting[child_id] == 0:
+                ready.append(child_id)
     return hops
 
 

@@ -132,7 +132,7 @@ def bulk_chain(claim, length):
 
 
 class TestQueries:
-    ANALYSIS_QUERIES = 5
+    ANALYSIS_QUERIES = 4
 
     def queries_for(self, size):
         claim = ClaimFactory()
