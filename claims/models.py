@@ -288,6 +288,9 @@ class Claim(VersionedModel, ValidatedModel):
 
     class Meta:
         ordering = ["label"]
+        # The admin's list in its order (the label, then newest first, Django's tie-break): a page
+        # of 100,000 claims read from the index rather than sorted whole for each request.
+        indexes = [models.Index(F("label"), F("id").desc(), name="claim_admin_list_order")]
         permissions = [("review_claim", "Can record reviews of claims (submit, approve, dispute, retract, reopen)")]
         constraints = [
             choice_constraint("status", ClaimStatus, name="claim_status_valid", message="Unknown review status."),
