@@ -17,8 +17,9 @@ What it writes, for N claims (the proportions are a guess at a busy desk, not a 
   approved again), disputed and retracted ones were vetted first;
 - relations between claims (contradicts, supports, refines, duplicates), topics and subjects;
 - stories (most published) relying on, mentioning or debunking claims;
-- then what is derived: provenance summaries, search documents and, for public claims, the
-  fingerprint of what was published.
+- then what is derived: provenance summaries and search documents. Not the fingerprints of what
+  was published (`Claim.public_fingerprint`): rendering 60,000 public claims doubled the time,
+  so the first republish of a claim records its fingerprint and moves its `updated_at` once.
 
 Everything is written with bulk inserts, which skip model validation and signals; the rows are
 built to satisfy every rule validation would check (the database's constraints check the rest).
@@ -38,7 +39,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims.api.serializers import PublicClaimSerializer
 from claims.models import (
     Appearance,
     Claim,
@@ -60,16 +60,13 @@ from claims.models import (
     Verdict,
 )
 from claims.provenance import refresh_summaries
-from claims.publication import public_fingerprint
 from claims.search import refresh_search_documents
-from claims.selectors import claims_for_reading
 from sources.dates import DatePrecision
 from sources.models import EXCERPT_CONTEXT_LENGTH, Document, DocumentKind, Excerpt, Reliability, Source, SourceKind, sha256_of
 
 YEARS = 10
 CLAIMS_PER_CHUNK = 5_000  # written together: memory stays flat, and progress is reported per chunk
 BATCH_SIZE = 5_000  # rows per INSERT
-FINGERPRINT_BATCH = 500
 REVIEWER_COUNT = 12
 REVIEWING_TIME = datetime.timedelta(days=7)
 
@@ -139,6 +136,14 @@ def generate(claim_count, *, seed=1, progress=lambda message: None):
         corpus = _Corpus(random.Random(seed), claim_count, timezone.now(), progress)
         corpus.write()
     return {table.name: table.written for table in corpus.tables}
+
+
+def _analyze():
+    """Give PostgreSQL's planner statistics of the rows just written, as autovacuum would in a
+    while: without them, it plans the recursive walks over millions of rows as over empty tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class _Table:
@@ -242,13 +247,13 @@ class _Corpus:
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), [table.model for table in self.tables]):
                 cursor.execute(statement)
+        _analyze()
         claim_ids = list(Claim.objects.values_list("pk", flat=True))
         self.progress("provenance summaries")
         refresh_summaries(claim_ids)
         self.progress("search documents")
         refresh_search_documents(claim_ids)
-        self.progress("fingerprints of what was published")
-        self._fingerprints()
+        _analyze()
 
     def _flush(self):
         for table in self.tables:  # in this order, each after the rows it names
@@ -413,15 +418,6 @@ class _Corpus:
             )
             for claim_id in set(rng.choices(range(1, claim_count + 1), k=rng.randint(*CLAIMS_PER_STORY))):
                 self.story_links.add(story_id, self.first_claim_id + claim_id - 1, rng.choices(list(USAGE_WEIGHTS), weights=USAGE_WEIGHTS.values())[0])
-
-    def _fingerprints(self):
-        """What the public was last shown of each public claim, as `claims.publication` records it."""
-        public_ids = list(Claim.objects.public().order_by("pk").values_list("pk", flat=True))
-        for first in range(0, len(public_ids), FINGERPRINT_BATCH):
-            claims = list(claims_for_reading(Claim.objects.filter(pk__in=public_ids[first : first + FINGERPRINT_BATCH])))
-            for claim in claims:
-                claim.public_fingerprint = public_fingerprint(PublicClaimSerializer(claim).data)
-            Claim._base_manager.bulk_update(claims, ["public_fingerprint"])
 
 
 class _Sentences(list):

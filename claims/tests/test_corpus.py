@@ -21,7 +21,6 @@ from claims.models import (
     StoryClaim,
 )
 from claims.provenance import refresh_summaries
-from claims.publication import republish
 from claims.tests.factories import ClaimFactory
 from sources.models import Document, Excerpt, Source, sha256_of
 from sources.tests.factories import SourceFactory
@@ -95,13 +94,6 @@ class TestWhatIsDerived:
 
     def test_the_summaries_agree_with_a_fresh_analysis(self, corpus):
         assert refresh_summaries(Claim.objects.values_list("pk", flat=True)) == set()
-
-    def test_public_claims_carry_the_fingerprint_of_what_they_show(self, corpus):
-        public = Claim.objects.public()
-        before = dict(public.values_list("pk", "updated_at"))
-        republish(public.values_list("pk", flat=True))
-        assert dict(public.values_list("pk", "updated_at")) == before
-        assert not public.filter(public_fingerprint="").exists()
 
     def test_records_added_afterwards_take_the_next_free_ids(self, corpus):
         last_source, last_claim = Source.objects.aggregate(Max("pk"))["pk__max"], Claim.objects.aggregate(Max("pk"))["pk__max"]
