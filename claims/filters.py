@@ -4,6 +4,7 @@ bad value answers 400 naming it."""
 import datetime
 
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef, Q
@@ -50,6 +51,18 @@ SEARCH_HELP = (
 )
 
 
+class AcrossFilter(django_filters.CharFilter):
+    """A claim matching through a to-many relation (its topics, its appearances' documents), as a
+    semi-join, `pk IN (…)`: each claim once, however many of its rows match, and no DISTINCT, which
+    sorts every matching claim with all its columns before a page of them can be cut."""
+
+    def filter(self, claims, value):
+        if value in EMPTY_VALUES:
+            return claims
+        matching = Claim._base_manager.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+        return claims.filter(pk__in=matching.values("pk"))
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """The order asked for, then by slug: claims alike in it keep one order, so numbered pages
     neither repeat nor skip them."""
@@ -60,7 +73,8 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, help_text="One or more verdicts: ?verdict=true&verdict=mostly_true")
+    # One column: no claim can match twice, so none of the DISTINCT django-filter adds by default.
+    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, distinct=False, help_text="One or more verdicts: ?verdict=true&verdict=mostly_true")
     credibility_min = django_filters.TypedChoiceFilter(
         field_name="credibility", lookup_expr="gte", choices=Credibility.choices, coerce=int,
         help_text="Credibility 1 (confirmed) to 6 (cannot be judged): at least this number.",
@@ -69,12 +83,12 @@ class ClaimFilter(django_filters.FilterSet):
         field_name="credibility", lookup_expr="lte", choices=Credibility.choices, coerce=int,
         help_text="At most this number (1 is the most credible).",
     )
-    topic = django_filters.CharFilter(field_name="topics__slug", distinct=True, help_text="A topic's slug.")
-    subject = django_filters.CharFilter(field_name="subjects__slug", distinct=True, help_text="The slug of a source the claim is about.")
-    publisher = django_filters.CharFilter(
-        field_name="appearances__document__publisher__slug", distinct=True, help_text="The slug of a source publishing a document the claim appears in.",
+    topic = AcrossFilter(field_name="topics__slug", help_text="A topic's slug.")
+    subject = AcrossFilter(field_name="subjects__slug", help_text="The slug of a source the claim is about.")
+    publisher = AcrossFilter(
+        field_name="appearances__document__publisher__slug", help_text="The slug of a source publishing a document the claim appears in.",
     )
-    document = django_filters.CharFilter(field_name="appearances__document__slug", distinct=True, help_text="The slug of a document the claim appears in.")
+    document = AcrossFilter(field_name="appearances__document__slug", help_text="The slug of a document the claim appears in.")
     # After/before as filters of their own, so that a bad value is reported under its own name.
     event_date_after = django_filters.DateFilter(field_name="event_date", lookup_expr="gte", help_text="Claimed event on or after (YYYY-MM-DD).")
     event_date_before = django_filters.DateFilter(field_name="event_date", lookup_expr="lte", help_text="Claimed event on or before (YYYY-MM-DD).")

@@ -16,10 +16,13 @@ from claims.tests.factories import (
     StoryFactory,
     TopicFactory,
     UserFactory,
+    draft_with_graph,
+    vet,
     vetted_claim,
 )
 from sources.history import acting_as
-from sources.tests.factories import ExcerptFactory
+from sources.models import SourceKind
+from sources.tests.factories import DocumentFactory, ExcerptFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +154,20 @@ class TestFilters:
     def test_by_verdict(self):
         vetted(slug="mostly")
         assert self.slugs("verdict=mostly_true") == ["mostly"] and self.slugs("verdict=false") == []
+
+    def test_by_several_verdicts_at_once(self):
+        vetted(slug="mostly")
+        vetted(slug="wrong", verdict=Verdict.FALSE)
+        assert self.slugs("verdict=mostly_true&verdict=false") == ["mostly", "wrong"]
+
+    def test_a_claim_matching_through_several_of_its_rows_is_listed_once(self):
+        claim = draft_with_graph(slug="twice")
+        outlet = SourceFactory(slug="the-outlet", kind=SourceKind.OUTLET)
+        with acting_as(claim.author):
+            for _ in range(2):
+                AppearanceFactory(claim=claim, document=DocumentFactory(publisher=outlet))
+        vet(claim, Verdict.MOSTLY_TRUE, 2, "likely")
+        assert self.slugs("publisher=the-outlet") == ["twice"]
 
     def test_by_credibility_range(self):
         vetted(slug="credible")
