@@ -113,6 +113,11 @@ WITH changed AS (
         LIMIT 1
     ) w
     WHERE c.status <> 'vetted' AND w.created_at >= %(since)s
+      AND EXISTS (
+          SELECT FROM claims_review since
+          WHERE since.claim_id = c.id AND since.status_before = 'vetted' AND since.status_after <> 'vetted'
+                AND since.created_at >= %(since)s
+      )
     ORDER BY w.created_at, c.id
     LIMIT %(page_size)s + 1
 ), page AS (
@@ -130,12 +135,14 @@ ORDER BY page.moment, page.id
 """
 
 # `q`: the claims matching one word (claims.search on PostgreSQL: the word, stemmed, as a prefix in
-# the weighted vector, or by trigram word similarity in the names), the most relevant first, with
+# the weighted vector, or by trigram word similarity in the names, which ranks it only where the
+# vector has not found it as written), the most relevant first, with
 # the count of all matches that numbered pages show. The word is long enough for the trigram match.
 SEARCH = f"""
 WITH query AS (SELECT to_tsquery(%(config)s::regconfig, %(tsquery)s) AS q),
 found AS (
-    SELECT c.*, ts_rank(sd.vector, query.q) + %(name_weight)s * word_similarity(%(word)s, sd.names) AS rank,
+    SELECT c.*, ts_rank(sd.vector, query.q)
+                + %(name_weight)s * CASE WHEN sd.vector @@ query.q THEN 1.0 ELSE word_similarity(%(word)s, sd.names) END AS rank,
            count(*) OVER () AS total
     FROM claims_claim c
     JOIN claims_claimsearchdocument sd ON sd.claim_id = c.id

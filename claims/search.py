@@ -21,7 +21,8 @@ so "Jesus" finds "Jesús"; English stop words are left out. A claim matches when
   letters or more, by trigram word similarity to the names of the claim's sources, so misspelt
   names are found ("Sambada", "Zambda"). Both are served by GIN indexes (migration 0007). The rank
   is `ts_rank` over the weighted vector plus the best name similarity, weighted as the names are
-  in the vector (`NAME_SIMILARITY_WEIGHT`).
+  in the vector (`NAME_SIMILARITY_WEIGHT`); a word the vector finds as written counts as
+  similar in full, so it ranks above the same word found only misspelt.
 - elsewhere (SQLite), as the start of a word of the folded text ("deal" finds "deals" and
   "dealer", not "ideal"), by LIKE, with no index: no stemming, no misspellings. The rank is the
   number of words found in the label.
@@ -113,10 +114,17 @@ def _full_text_search(claims, words):
     conditions = []
     similarities = []
     for word, query in zip(words, queries):
-        matches = Q(search_document__vector=query)
+        as_written = Q(search_document__vector=query)
+        matches = as_written
         if len(word) >= TRIGRAM_MIN_LENGTH:
             matches |= Q(search_document__names__trigram_word_similar=word)
-            similarities.append(TrigramWordSimilarity(word, "search_document__names"))
+            # Found as written, the word counts as a name found whole; the similarity, for the
+            # claims only a misspelling finds. It costs about 0.1 ms a claim, and a common name
+            # matches tens of thousands of claims (5.8 s for 57,000).
+            similarities.append(Case(
+                When(as_written, then=Value(1.0)),
+                default=TrigramWordSimilarity(word, "search_document__names"), output_field=FloatField(),
+            ))
         conditions.append(matches)
     rank = SearchRank(F("search_document__vector"), reduce(operator.or_, queries))
     if similarities:
