@@ -121,7 +121,7 @@ class ClaimViewSet(viewsets.ModelViewSet):
         withdrawn_since = None if sees_the_desk(request.user) else ClaimFilter.updated_since_in(request)
         streams = [claims]
         if withdrawn_since is not None:
-            streams.append(Claim.objects.withdrawn().filter(withdrawn_at__gte=withdrawn_since).annotate(moment=F("withdrawn_at")))
+            streams.append(Claim.objects.withdrawn(since=withdrawn_since).annotate(moment=F("withdrawn_at")))
         page = self.paginator.paginate_streams(request, *streams)
         changed = [claim for stream, claim in page if stream == 0]
         withdrawn = [claim for stream, claim in page if stream == 1]

@@ -144,6 +144,12 @@ class TestUpdatedSince:
         review(claim, ReviewDecision.REOPEN)
         assert [tombstone["status"] for tombstone in walk(CLAIMS, updated_since=self.SINCE)[0]["tombstones"]] == ["retracted"]
 
+    def test_a_tombstone_comes_for_a_withdrawal_at_the_moment_and_none_for_one_before_it(self):
+        withdrawal = review(vetted_claim(), ReviewDecision.RETRACT)
+        at, after = (moment.isoformat() for moment in (withdrawal.created_at, withdrawal.created_at + datetime.timedelta(microseconds=1)))
+        assert len(walk(CLAIMS, updated_since=at)[0]["tombstones"]) == 1
+        assert walk(CLAIMS, updated_since=after)[0]["tombstones"] == []
+
     def test_a_claim_never_public_leaves_no_tombstone(self):
         draft = ClaimFactory()
         review(draft, ReviewDecision.SUBMIT)
