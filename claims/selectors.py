@@ -12,7 +12,11 @@ def claims_for_reading(claims):
     `public_relations_out` and `public_relations_in`), summary, topics and subjects, and
     `last_reviewed_at`."""
     public = Claim.objects.public()
-    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").prefetch_related(
+    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").defer(
+        # Never shown to the public, and the text is a whole captured page (up to megabytes), for
+        # each of the hundreds of appearances a page of claims has: its hash stands for it.
+        "document__text", "document__captured_metadata", "document__notes", "document__disclosure_note",
+    ).prefetch_related(
         Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
     )
     return with_last_review(

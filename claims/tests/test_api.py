@@ -129,6 +129,12 @@ class TestQueries:
         fifty = self.list_queries(25, django_assert_max_num_queries)  # 25 pairs: 50 claims, each related
         assert one == fifty
 
+    def test_a_list_page_never_reads_the_stored_text_of_documents(self, django_assert_max_num_queries):
+        vetted()
+        with django_assert_max_num_queries(12) as captured:
+            assert get(LIST).status_code == 200
+        assert not [query for query in captured.captured_queries if '"sources_document"."text"' in query["sql"]]
+
     def search_queries(self, count, django_capture_on_commit_callbacks, django_assert_max_num_queries):
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(count):
