@@ -1,23 +1,39 @@
 """Reads shared by the public faces (the API and the claim pages): what a public claim shows,
 fetched in a fixed number of queries, and the parts of it that need a rule to be shown."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
 
 from claims.models import Appearance, Claim, ClaimRelation, Derivation, Review
+
+APPEARANCE_SHOWN = ("claim", "key", "document", "speaker", "excerpt", "stance")
+DOCUMENT_SHOWN = ("slug", "title", "kind", "publisher", "published", "published_precision", "url", "archive_url", "authenticity", "disclosure")
+VOICE_SHOWN = ("slug", "name", "kind", "reliability")
 
 
 def claims_for_reading(claims):
     """The claims with everything their public representation reads: appearances with their
-    documents, speakers, excerpts and derivations, relations to other public claims (as
-    `public_relations_out` and `public_relations_in`), summary, topics and subjects, and
-    `last_reviewed_at`."""
+    documents, speakers, excerpts and derivations (as `derived_from_links`, each with its
+    `derived_from_key`), relations to other public claims (as `public_relations_out` and
+    `public_relations_in`), summary, topics and subjects, and `last_reviewed_at`.
+
+    Documents and sources bring only the fields the public faces show (`DOCUMENT_SHOWN`,
+    `VOICE_SHOWN`): reading another is a query per appearance."""
     public = Claim.objects.public()
-    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").defer(
-        # Never shown to the public, and the text is a whole captured page (up to megabytes), for
-        # each of the hundreds of appearances a page of claims has: its hash stands for it.
-        "document__text", "document__captured_metadata", "document__notes", "document__disclosure_note",
+    appearances = Appearance.objects.select_related("document__publisher", "speaker", "excerpt").only(
+        # What the public faces show, no more: a page of claims has hundreds of appearances, and
+        # a document's record alone holds its whole captured text (up to megabytes).
+        *APPEARANCE_SHOWN, *(f"document__{field}" for field in DOCUMENT_SHOWN), "excerpt__quote",
+        *(f"{voice}__{field}" for voice in ("speaker", "document__publisher") for field in VOICE_SHOWN),
     ).prefetch_related(
-        Prefetch("derivations_out", queryset=Derivation.objects.select_related("derived_from").order_by("derived_from__key"))
+        # A list per appearance, each link carrying the key it derives from: not a second
+        # appearance per link, nor a related manager (a cloned queryset) per appearance.
+        Prefetch(
+            "derivations_out",
+            queryset=Derivation.objects.annotate(derived_from_key=F("derived_from__key"))
+            .only("appearance", "derived_from", "kind")
+            .order_by("derived_from_key"),
+            to_attr="derived_from_links",
+        )
     )
     return with_last_review(
         claims.select_related("provenance")

@@ -146,8 +146,8 @@ def step(appearance, analysis):
         hops=analysis.hops[appearance.pk],
         counted_as="" if appearance.is_derived else node.identity_label,
         derives_from=[
-            (link.get_kind_display(), link.derived_from.key, f"{source.voice} in “{source.document_title}”")
-            for link in appearance.derivations_out.all()
+            (link.get_kind_display(), link.derived_from_key, f"{source.voice} in “{source.document_title}”")
+            for link in appearance.derived_from_links
             for source in [analysis.nodes[link.derived_from_id]]
         ],
     )

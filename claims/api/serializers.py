@@ -157,7 +157,7 @@ class PublicAppearanceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DerivedFromSerializer(many=True))
     def get_derived_from(self, appearance):
-        return [{"appearance": link.derived_from.key, "kind": link.kind} for link in appearance.derivations_out.all()]
+        return [{"appearance": link.derived_from_key, "kind": link.kind} for link in appearance.derived_from_links]
 
 
 class PublicClaimSerializer(serializers.ModelSerializer):
