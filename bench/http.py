@@ -88,6 +88,7 @@ from psycopg import sql  # noqa: E402
 from psycopg.types.json import set_json_loads  # noqa: E402
 
 from bench import floors  # noqa: E402
+from bench.cli import positive, progress  # noqa: E402
 from claims.models import Claim, Story  # noqa: E402
 from claims.search import TRIGRAM_MIN_LENGTH, WORD_SIMILARITY_THRESHOLD, query_words  # noqa: E402
 from provenance.query_count import HEADER as QUERY_COUNT_HEADER  # noqa: E402
@@ -143,17 +144,6 @@ def parse_arguments():
     parser.add_argument("--seed", type=int, default=1, help="seed of the samples")
     parser.add_argument("--output", help="also write the report (header, table, notes) to this file")
     return parser.parse_args()
-
-
-def positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def progress(message):
-    print(f"… {message}", file=sys.stderr, flush=True)
 
 
 class BenchmarkError(Exception):

@@ -45,6 +45,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from bench.cli import positive, progress  # noqa: E402
 from claims.models import Appearance, Claim, Derivation, DerivationKind, ProvenanceSummary, Stance  # noqa: E402
 from claims.provenance import analyse  # noqa: E402
 from sources.models import Document, DocumentKind, Reliability, Source, SourceKind, sha256_of  # noqa: E402
@@ -133,17 +134,6 @@ def parse_arguments():
         parser.error(f"each size must be at least {smallest}, to fill every layer")
     arguments.sizes = sorted(set(arguments.sizes))
     return arguments
-
-
-def positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def progress(message):
-    print(f"… {message}", file=sys.stderr, flush=True)
 
 
 # The database and its data.
